@@ -1,0 +1,203 @@
+/* The guest CPU: architectural state of a P6-class x86, the CPU model switch,
+ * and the entry points the machine uses to run it. */
+#ifndef REX86_CPU_H
+#define REX86_CPU_H
+
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct machine;
+
+enum cpu_model {
+    CPU_8086,
+    CPU_186,
+    CPU_286,
+    CPU_386,
+    CPU_486,
+    CPU_PENTIUM,
+    CPU_PENTIUM2,
+};
+
+enum { R_EAX, R_ECX, R_EDX, R_EBX, R_ESP, R_EBP, R_ESI, R_EDI };
+enum { S_ES, S_CS, S_SS, S_DS, S_FS, S_GS, S_NONE = 7 };
+
+/* EFLAGS bits. */
+#define F_CF 0x0001u
+#define F_PF 0x0004u
+#define F_AF 0x0010u
+#define F_ZF 0x0040u
+#define F_SF 0x0080u
+#define F_TF 0x0100u
+#define F_IF 0x0200u
+#define F_DF 0x0400u
+#define F_OF 0x0800u
+#define F_IOPL 0x3000u
+#define F_NT 0x4000u
+#define F_RF 0x10000u
+#define F_VM 0x20000u
+#define F_AC 0x40000u
+#define F_VIF 0x80000u
+#define F_VIP 0x100000u
+#define F_ID 0x200000u
+#define F_ARITH (F_CF | F_PF | F_AF | F_ZF | F_SF | F_OF)
+
+/* CR0 bits. */
+#define CR0_PE 0x00000001u
+#define CR0_MP 0x00000002u
+#define CR0_EM 0x00000004u
+#define CR0_TS 0x00000008u
+#define CR0_ET 0x00000010u
+#define CR0_NE 0x00000020u
+#define CR0_WP 0x00010000u
+#define CR0_AM 0x00040000u
+#define CR0_NW 0x20000000u
+#define CR0_CD 0x40000000u
+#define CR0_PG 0x80000000u
+
+/* Exception vectors. */
+enum {
+    EXC_DE = 0, EXC_DB = 1, EXC_NMI = 2, EXC_BP = 3, EXC_OF = 4, EXC_BR = 5,
+    EXC_UD = 6, EXC_NM = 7, EXC_DF = 8, EXC_TS = 10, EXC_NP = 11, EXC_SS = 12,
+    EXC_GP = 13, EXC_PF = 14, EXC_MF = 16, EXC_AC = 17, EXC_MC = 18, EXC_XM = 19,
+};
+#define EXC_NO_ERR (-1)
+
+/* A segment register with its descriptor cache. `flags` holds descriptor
+ * bytes 5 and 6 (access rights in bits 0-7, AVL/D/G in bits 12-15). */
+struct seg {
+    uint16_t sel;
+    uint32_t base;
+    uint32_t limit; /* expanded byte limit */
+    uint16_t flags;
+};
+#define SEGF_P 0x0080u
+#define SEGF_S 0x0010u
+#define SEGF_CODE 0x0008u
+#define SEGF_DB 0x4000u
+#define SEGF_G 0x8000u
+
+struct dtr {
+    uint32_t base;
+    uint16_t limit;
+};
+
+/* Lazy flags: arithmetic records its operands and result; flags are computed
+ * when read (cpu/flags.c). */
+enum lf_op {
+    LF_NONE, /* all arithmetic flags live in eflags */
+    LF_ADD,
+    LF_ADC,
+    LF_SUB,
+    LF_SBB,
+    LF_LOGIC,
+    LF_INC, /* CF taken from eflags */
+    LF_DEC, /* CF taken from eflags */
+    LF_SHL,
+    LF_SHR,
+    LF_SAR,
+    LF_NEG,
+};
+
+struct lazy_flags {
+    uint32_t res, a, b; /* result, first and second operand */
+    uint8_t op;         /* enum lf_op */
+    uint8_t size;       /* 1, 2 or 4 bytes */
+};
+
+#define CPU_MSR_COUNT 64
+
+struct cpu {
+    union {
+        uint32_t r32[8];
+        uint16_t r16[16]; /* r16[2*n] is the low word of register n */
+        uint8_t r8[32];   /* r8[4*n] low byte, r8[4*n+1] high byte */
+    } regs;
+    uint32_t eip;
+    uint32_t eflags; /* arithmetic bits are stale while lf.op != LF_NONE */
+    struct lazy_flags lf;
+    struct seg seg[6];
+    struct dtr gdtr, idtr;
+    struct seg ldtr, tr;
+    uint32_t cr[5];
+    uint32_t dr[8];
+    uint32_t msr_index[CPU_MSR_COUNT];
+    uint64_t msr_value[CPU_MSR_COUNT];
+    uint64_t tsc;
+    uint8_t cpl;
+
+    enum cpu_model model;
+
+    /* Execution state. */
+    bool halted;
+    bool intr_line;    /* INTR from the interrupt controller */
+    bool nmi_pending;
+    uint8_t inhibit_irq; /* interrupt shadow after MOV SS/POP SS/STI */
+    bool exit_request; /* leave cpu_run at the next instruction boundary */
+    bool trap_pending; /* single-step trap after the current instruction */
+    int64_t cycles_left;
+    uint64_t icount; /* instructions retired */
+
+    /* State of the instruction in flight, for restarting on a fault. */
+    uint32_t insn_eip;
+    uint32_t insn_esp;
+    uint16_t insn_cs;
+    int exc_depth; /* nested delivery: 0, 1 (#DF next), 2 (shutdown) */
+    jmp_buf fault_jmp;
+    bool in_run;
+
+    struct machine *m;
+};
+
+/* Register access by architectural number. */
+#define CPU_R32(c, n) ((c)->regs.r32[(n)])
+#define CPU_R16(c, n) ((c)->regs.r16[(n) * 2])
+/* 8-bit register n: 0-3 are AL CL DL BL, 4-7 AH CH DH BH. */
+#define CPU_R8(c, n) ((c)->regs.r8[((n) & 3) * 4 + ((n) >> 2)])
+#define EAX regs.r32[R_EAX]
+#define ECX regs.r32[R_ECX]
+#define EDX regs.r32[R_EDX]
+#define EBX regs.r32[R_EBX]
+#define ESP regs.r32[R_ESP]
+#define EBP regs.r32[R_EBP]
+#define ESI regs.r32[R_ESI]
+#define EDI regs.r32[R_EDI]
+
+/* Lifecycle. */
+void cpu_init(struct cpu *c, struct machine *m, enum cpu_model model);
+void cpu_reset(struct cpu *c);
+int cpu_model_parse(const char *name, enum cpu_model *out);
+const char *cpu_model_name(enum cpu_model model);
+
+/* Run until cycles run out, the CPU halts with nothing to wake it, or an exit
+ * is requested. Returns the number of instructions retired. */
+uint64_t cpu_run(struct cpu *c, int64_t cycles);
+/* Execute exactly one instruction (prefixes included), delivering any fault
+ * it raises. Used by the conformance runner and the debugger. */
+void cpu_step(struct cpu *c);
+
+/* Flags. */
+uint32_t cpu_get_eflags(struct cpu *c);
+void cpu_set_eflags(struct cpu *c, uint32_t value, uint32_t mask);
+bool cpu_cond(struct cpu *c, int cc); /* Jcc condition 0-15 */
+void cpu_flags_commit(struct cpu *c);   /* fold lazy flags into eflags */
+
+/* Segments. */
+void cpu_load_seg_real(struct cpu *c, int seg, uint16_t sel);
+void cpu_load_seg(struct cpu *c, int seg, uint16_t sel); /* mode-aware */
+bool cpu_pe(const struct cpu *c);
+bool cpu_v86(const struct cpu *c);
+
+/* Faults: never return; unwind to the run loop, which delivers the
+ * exception with the state at the start of the instruction. */
+_Noreturn void cpu_exception(struct cpu *c, int vector, int error_code);
+
+/* Interrupt delivery (IVT in real mode, IDT in protected mode). `soft` marks
+ * INT n/INT3/INTO, whose return address is the next instruction. */
+void cpu_interrupt(struct cpu *c, int vector, int error_code, bool soft, uint32_t return_eip);
+
+/* The interrupt controller raises or drops INTR. */
+void cpu_set_intr(struct cpu *c, bool level);
+void cpu_raise_nmi(struct cpu *c);
+
+#endif

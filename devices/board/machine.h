@@ -1,0 +1,98 @@
+/* The PC itself: one struct machine owns the CPU, memory, buses, clock and
+ * every device. Nothing in the core keeps state outside it. */
+#ifndef REX86_MACHINE_H
+#define REX86_MACHINE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cpu/cpu.h"
+#include "devices/board/bus.h"
+#include "devices/board/clock.h"
+#include "devices/board/mem.h"
+
+/* Why machine_run returned. */
+enum machine_stop {
+    STOP_NONE,
+    STOP_EXIT_DEVICE, /* isa-debug-exit written; exit_status holds the status */
+    STOP_HALTED,      /* HLT with interrupts disabled and nothing to wake it */
+    STOP_SHUTDOWN,    /* triple fault with reset disabled, or power off */
+    STOP_POWEROFF,    /* ACPI/APM power off */
+    STOP_REQUESTED,   /* machine_request_stop() from the frontend */
+    STOP_SLICE,       /* the requested time slice ran out */
+};
+
+struct pic;
+struct pit;
+struct rtc;
+struct uart;
+struct kbc;
+struct vga;
+struct dma;
+struct fdc;
+struct ide;
+struct pci;
+struct bios;
+struct debugport;
+
+/* Output sink for text the guest prints (serial, debugcon, BIOS teletype):
+ * the frontend watches it for --exit-on and echoes it. */
+typedef void (*machine_text_fn)(void *opaque, const char *src, const uint8_t *buf, size_t len);
+
+struct machine_config {
+    enum cpu_model cpu_model;
+    uint32_t ram_mb;
+    uint64_t ips;          /* virtual instructions per second */
+    bool deterministic;    /* fixed RTC epoch etc. */
+    bool bare;             /* CPU and memory only: no devices, no BIOS */
+};
+
+struct machine {
+    struct machine_config cfg;
+    struct cpu cpu;
+    struct mem mem;
+    struct bus bus;
+    struct clock clock;
+
+    /* Devices (opaque; only their own .c files know the layout). */
+    struct pic *pic;
+    struct pit *pit;
+    struct rtc *rtc;
+    struct uart *uart[4];
+    struct kbc *kbc;
+    struct vga *vga;
+    struct dma *dma;
+    struct fdc *fdc;
+    struct ide *ide;
+    struct pci *pci;
+    struct bios *bios;
+    struct debugport *debugport;
+
+    /* The interrupt acknowledge cycle: returns the vector for INTR. */
+    int (*intr_ack)(void *opaque);
+    void *intr_opaque;
+
+    machine_text_fn text_out;
+    void *text_opaque;
+
+    enum machine_stop stop;
+    int exit_status;
+    bool reset_request;
+
+    char error[256]; /* last error message for the frontend */
+};
+
+struct machine *machine_create(const struct machine_config *cfg, char *err, size_t errlen);
+void machine_destroy(struct machine *m);
+void machine_reset(struct machine *m);
+/* Run for at most `ns` of virtual time (0 = until a stop). */
+enum machine_stop machine_run(struct machine *m, uint64_t ns);
+void machine_request_stop(struct machine *m, enum machine_stop why);
+/* Guest text to the frontend. */
+void machine_text(struct machine *m, const char *src, const uint8_t *buf, size_t len);
+/* Remember an error message (printf-style) and return -1. */
+int machine_error(struct machine *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif
