@@ -47,6 +47,17 @@ struct machine_config {
     uint64_t ips;          /* virtual instructions per second */
     bool deterministic;    /* fixed RTC epoch etc. */
     bool bare;             /* CPU and memory only: no devices, no BIOS */
+
+    /* Drives and boot (QEMU's option names in the frontend). */
+    const char *fda, *fdb, *hda, *hdb, *cdrom;
+    char boot_order[8];    /* e.g. "cad": a floppy, c hard disk, d CD */
+    const char *kernel, *initrd, *append;
+    const char *bios_file; /* a real firmware image instead of ours */
+    const char *vgabios_file;
+
+    /* Character backends: "stdio", "file:PATH", "none" (NULL = none). */
+    const char *serial[4];
+    const char *debugcon;
 };
 
 struct machine {
