@@ -51,10 +51,13 @@ const struct opinfo *decode_lookup(int code, int reg, enum cpu_model model)
 static const uint8_t ea16_base[8] = {R_EBX, R_EBX, R_EBP, R_EBP, NO_REG, NO_REG, R_EBP, R_EBX};
 static const uint8_t ea16_index[8] = {R_ESI, R_EDI, R_ESI, R_EDI, R_ESI, R_EDI, NO_REG, NO_REG};
 
+/* Out of bytes: 0 asks the caller for more, unless the instruction is already
+ * known to pass the length limit. The 286+ never fetch a 16th byte (SDM Vol 3A
+ * §6.15: longer than 15 bytes is #GP), so that is -1 even if avail ends at 15. */
 #define NEED(n)                                                                                    \
     do {                                                                                           \
         if (pos + (n) > avail)                                                                     \
-            return pos + (n) > DECODE_MAX_LEN + 1 ? -1 : 0;                                        \
+            return pos + (n) > len_limit ? -1 : 0;                                                 \
     } while (0)
 
 static inline uint32_t rd16(const uint8_t *p) { return p[0] | (uint32_t)p[1] << 8; }
@@ -77,6 +80,7 @@ int decode_insn(struct insn *i, const uint8_t *buf, int avail, bool def32, enum 
     i->imm = i->imm2 = 0;
     i->modrm = i->mod = i->reg = i->rm = 0;
     bool has386 = model >= CPU_386;
+    int len_limit = model >= CPU_286 ? DECODE_MAX_LEN : DECODE_MAX_LEN + 1;
 
     uint8_t b;
     for (;;) {
@@ -160,6 +164,13 @@ opcode:;
     }
     if (!oi->fn || oi->model > model)
         oi = &op_invalid;
+    if ((code == 0x8C || code == 0x8E) && has386) {
+        /* Sreg encodings 6 and 7 are reserved (SDM Vol 2 Appendix B, the sreg
+         * field encoding) and #UD, so they decode as invalid, not as MOV. */
+        NEED(1);
+        if (((buf[pos] >> 3) & 7) > S_GS)
+            oi = &op_invalid;
+    }
 have_info:
     i->op = (uint16_t)code;
     i->info = oi;
