@@ -326,19 +326,32 @@ static void add_mismatch(struct result *res, bool is_ram, int reg, uint32_t addr
     res->count++;
 }
 
+/* Where the test's final registers put a just-pushed interrupt frame's
+ * flags word: SS:SP+4 (IP, CS, flags pushed in that order). */
+static uint32_t frame_flags_addr(const struct file_ctx *fc, const struct moo_test *t)
+{
+    const struct moo_state *f = &t->fina;
+    uint16_t sp = (f->regs_present & (1u << MOO_SP)) ? f->regs[MOO_SP] : t->init.regs[MOO_SP];
+    uint16_t ss = (f->regs_present & (1u << MOO_SS)) ? f->regs[MOO_SS] : t->init.regs[MOO_SS];
+    return (((uint32_t)ss << 4) + (uint16_t)(sp + 4)) & (fc->is286 ? 0xFFFFFFu : 0xFFFFFu);
+}
+
 /* Address of the flags word an exception pushed, if the test raised one, so
  * its undefined bits can be masked like the flags register's. */
 static bool exception_flags_addr(const struct file_ctx *fc, const struct moo_test *t, uint32_t *addr)
 {
     if (t->has_excp) {
-        *addr = t->excp_flags_addr;
+        /* EXCP gives the bus address of the word, rounded down to even when
+         * SP is odd; the frame itself says which byte the word starts at. */
+        uint32_t fa = frame_flags_addr(fc, t);
+        *addr = (fa & ~1u) == (t->excp_flags_addr & ~1u) ? fa : t->excp_flags_addr;
         return true;
     }
     if (fc->is286)
         return false;
     /* The 8086 vectors carry no EXCP chunk. A divide error is recognised by
      * its result: CS:IP at the INT 0 vector (IVT bytes 0-3 in INIT RAM) and
-     * a three-word frame pushed, flags at SS:SP+4. */
+     * a three-word frame pushed. */
     uint8_t ivt[4];
     unsigned found = 0;
     for (uint32_t k = 0; k < t->init.ram_count; k++) {
@@ -353,12 +366,10 @@ static bool exception_flags_addr(const struct file_ctx *fc, const struct moo_tes
         return false;
     uint16_t ip = f->regs[MOO_IP];
     uint16_t cs = (f->regs_present & (1u << MOO_CS)) ? f->regs[MOO_CS] : t->init.regs[MOO_CS];
-    uint16_t sp = f->regs[MOO_SP];
-    uint16_t ss = (f->regs_present & (1u << MOO_SS)) ? f->regs[MOO_SS] : t->init.regs[MOO_SS];
     if (ip != (uint16_t)(ivt[0] | ivt[1] << 8) || cs != (uint16_t)(ivt[2] | ivt[3] << 8) ||
-        sp != (uint16_t)(t->init.regs[MOO_SP] - 6))
+        f->regs[MOO_SP] != (uint16_t)(t->init.regs[MOO_SP] - 6))
         return false;
-    *addr = (((uint32_t)ss << 4) + (uint16_t)(sp + 4)) & 0xFFFFF;
+    *addr = frame_flags_addr(fc, t);
     return true;
 }
 
@@ -443,6 +454,8 @@ static void print_failure(const struct moo_test *t, uint32_t pos, const struct r
     printf("    test #%u \"%.*s\" bytes", pos, (int)t->name_len, t->name);
     for (uint32_t k = 0; k < t->byte_count && k < 16; k++)
         printf(" %02x", t->bytes[k]);
+    if (t->has_excp)
+        printf(" (expects exception %u)", t->excp_vector);
     if (res->ran_away)
         printf(" (stopped after %d steps without reaching the end)", res->steps);
     printf("\n      init:");
