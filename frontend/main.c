@@ -1,0 +1,160 @@
+/* The rex86 program: parses the command line, builds the machine and runs it
+ * headless in short virtual-time slices, watching for the ways a run ends. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "devices/board/machine.h"
+#include "frontend/options.h"
+#include "devices/video/vga.h"
+#include "frontend/watch.h"
+
+/* Short slices keep --timeout, --exit-on on the screen and Ctrl-C prompt
+ * without costing the CPU loop anything measurable. */
+#define SLICE_NS   5000000ull /* 5 ms of virtual time */
+#define SCREEN_MAX 16384      /* 132x60 text plus line ends fits easily */
+/* After --exit-on matches, the guest runs this much longer so the rest of
+ * the line it was printing reaches the terminal. */
+#define DRAIN_NS 1000000ull
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+static double host_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Prints "rex86: MSG." with the message's first letter kept as written. */
+static void say(const char *msg)
+{
+    size_t n = strlen(msg);
+    fprintf(stderr, "rex86: %s%s\n", msg, n && msg[n - 1] != '.' ? "." : "");
+}
+
+static void guest_text(void *opaque, const char *src, const uint8_t *buf, size_t len)
+{
+    struct watch *w = opaque;
+    bool before = w->matched;
+    if (watch_feed(w, src, buf, len) && !before)
+        machine_request_stop(w->m, STOP_REQUESTED);
+}
+
+/* The text screen as lines of characters; empty when there is no VGA. */
+static size_t screen_text(struct machine *m, char *buf, size_t len)
+{
+    buf[0] = 0;
+    if (m->vga && vga_text_dump(m, buf, len) < 0)
+        buf[0] = 0; /* a graphics mode has no text */
+    buf[len - 1] = 0;
+    return strlen(buf);
+}
+
+static void dump_screen(struct machine *m, const char *path)
+{
+    static char buf[SCREEN_MAX];
+    size_t n = screen_text(m, buf, sizeof(buf));
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(buf, 1, n, f) != n || fclose(f) != 0) {
+        fprintf(stderr, "rex86: cannot write the screen dump to '%s'.\n", path);
+        return;
+    }
+}
+
+static void print_stats(struct machine *m, double host_s)
+{
+    uint64_t insns = m->cpu.icount;
+    double virt_s = (double)clock_now(m) * 1e-9;
+    double mips = host_s > 0 ? (double)insns / host_s / 1e6 : 0;
+    fprintf(stderr,
+            "rex86: stats: %llu instructions retired, %.3f s virtual time, %.3f s host time, %.2f MIPS\n",
+            (unsigned long long)insns, virt_s, host_s, mips);
+}
+
+/* Runs until the guest or the user ends it; returns the exit status. */
+static int run(struct machine *m, const struct options *o, struct watch *w)
+{
+    static char screen[SCREEN_MAX];
+    double start = host_seconds();
+    for (;;) {
+        enum machine_stop why = machine_run(m, SLICE_NS);
+        if (w->matched) {
+            if (why == STOP_REQUESTED)
+                machine_run(m, DRAIN_NS);
+            return EXIT_OK;
+        }
+        switch (why) {
+        case STOP_EXIT_DEVICE: return m->exit_status;
+        case STOP_HALTED:
+            if (m->cpu.eflags & F_IF)
+                say("the guest halted and no device is left that could wake it");
+            else
+                say("the guest halted with interrupts disabled");
+            return EXIT_HALTED;
+        case STOP_SHUTDOWN: say("the guest shut the machine down (triple fault)"); return EXIT_SHUTDOWN;
+        case STOP_POWEROFF: return EXIT_OK;
+        case STOP_REQUESTED:
+        case STOP_NONE:
+        case STOP_SLICE: break;
+        }
+        if (o->exit_on && watch_screen(w, screen, screen_text(m, screen, sizeof(screen))))
+            return EXIT_OK;
+        fflush(stdout);
+        if (stop_signal) {
+            fprintf(stderr, "rex86: stopped by signal %d.\n", (int)stop_signal);
+            return 128 + stop_signal;
+        }
+        if (o->timeout_s > 0 && host_seconds() - start >= o->timeout_s) {
+            fprintf(stderr, "rex86: the timeout of %g seconds was reached; stopping the guest.\n",
+                    o->timeout_s);
+            return EXIT_TIMEOUT;
+        }
+    }
+}
+
+int main(int argc, char **argv)
+{
+    struct options opts;
+    char err[512];
+    switch (options_parse(&opts, argc, argv, err, sizeof(err))) {
+    case OPTIONS_EXIT: return EXIT_OK;
+    case OPTIONS_ERROR: say(err); return EXIT_USAGE;
+    case OPTIONS_RUN: break;
+    }
+    if (opts.notes[0])
+        fprintf(stderr, "%s\n", opts.notes);
+
+    struct machine *m = machine_create(&opts.cfg, err, sizeof(err));
+    if (!m) {
+        say(err);
+        return EXIT_USAGE;
+    }
+    struct watch w;
+    watch_init(&w, m, opts.exit_on);
+    m->text_out = guest_text;
+    m->text_opaque = &w;
+
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+
+    double start = host_seconds();
+    int status = run(m, &opts, &w);
+    double host_s = host_seconds() - start;
+    fflush(stdout);
+
+    if (opts.dump_screen)
+        dump_screen(m, opts.dump_screen);
+    if (opts.stats)
+        print_stats(m, host_s);
+    watch_free(&w);
+    machine_destroy(m);
+    return status;
+}

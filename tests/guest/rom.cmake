@@ -1,0 +1,33 @@
+# rex86_guest_rom(NAME SOURCE [DEFINES ...]): assembles a guest ROM with nasm
+# at build time into ${CMAKE_CURRENT_BINARY_DIR}/NAME.bin, with
+# tests/guest/lib/ on the include path. Used by tests/guest and tests/bench.
+set(REX86_GUEST_LIB ${CMAKE_CURRENT_LIST_DIR}/lib)
+set(REX86_GUEST_RUNNER ${CMAKE_CURRENT_LIST_DIR}/run_guest.cmake)
+
+function(rex86_guest_rom name source)
+  file(GLOB lib_incs CONFIGURE_DEPENDS ${REX86_GUEST_LIB}/*.inc)
+  set(defines)
+  foreach(d ${ARGN})
+    list(APPEND defines -D${d})
+  endforeach()
+  set(out ${CMAKE_CURRENT_BINARY_DIR}/${name}.bin)
+  add_custom_command(OUTPUT ${out}
+    COMMAND ${NASM} -f bin -Werror -I ${REX86_GUEST_LIB}/ ${defines} -o ${out} ${source}
+    DEPENDS ${source} ${lib_incs}
+    COMMENT "Assembling guest ROM ${name}.bin"
+    VERBATIM)
+  add_custom_target(rom_${name} ALL DEPENDS ${out})
+endfunction()
+
+# rex86_guest_test(NAME STATUS REGEX ARGS...): a CTest that runs rex86 with
+# ARGS and passes only when its exit status is STATUS and its output (stdout
+# and stderr) matches REGEX. A "FAIL:" line from the guest fails it too.
+function(rex86_guest_test name status regex)
+  add_test(NAME ${name}
+    COMMAND ${CMAKE_COMMAND} -DREX86=$<TARGET_FILE:rex86> -DEXPECT=${status}
+            -P ${REX86_GUEST_RUNNER} -- ${ARGN})
+  set_tests_properties(${name} PROPERTIES
+    PASS_REGULAR_EXPRESSION "${regex}"
+    FAIL_REGULAR_EXPRESSION "rex86-test: WRONG exit status|(^|\n)FAIL:|AddressSanitizer|runtime error:"
+    TIMEOUT 180)
+endfunction()
