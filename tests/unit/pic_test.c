@@ -1,5 +1,5 @@
 /* Unit test of the dual 8259A: initialisation, priority and nesting, EOI
- * forms, rotation, AEOI, poll, special mask, cascade, ELCR level inputs,
+ * forms, rotation, AEOI, poll, special mask, special fully nested, cascade, ELCR level inputs,
  * spurious IRQ 7, and state save/load. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -314,6 +314,22 @@ static void test_aeoi_poll_save(void)
     CHECK(!m->cpu.intr_line);
     pic_set_irq(m, 12, false);
     pic_set_irq(m, 14, false);
+
+    /* Special fully nested mode (ICW4.SFNM on the master): a higher slave
+     * request gets through while another slave IR is in service. */
+    init_pics(m, 0x11);
+    pic_set_irq(m, 10, true);
+    CHECK_EQ(ack(m), 0x72);
+    pic_set_irq(m, 9, true);
+    CHECK(m->cpu.intr_line);
+    CHECK_EQ(ack(m), 0x71);
+    CHECK_EQ(read_isr(m, 0xa0), 0x06);
+    out8(m, 0xa0, 0x20);
+    out8(m, 0xa0, 0x20);
+    out8(m, 0x20, 0x20);
+    CHECK(!m->cpu.intr_line);
+    pic_set_irq(m, 9, false);
+    pic_set_irq(m, 10, false);
 
     /* Poll mode: the read is the acknowledge. */
     init_pics(m, 0x01);
