@@ -70,7 +70,12 @@ struct seg {
     uint32_t base;
     uint32_t limit; /* expanded byte limit */
     uint16_t flags;
+    /* Derived when loaded: SEGA_* bits saying which accesses may take the
+     * inline fast path (the offset is still checked against limit). */
+    uint8_t access;
 };
+#define SEGA_READ 1u
+#define SEGA_WRITE 2u
 #define SEGF_P 0x0080u
 #define SEGF_S 0x0010u
 #define SEGF_CODE 0x0008u
@@ -85,18 +90,13 @@ struct dtr {
 /* Lazy flags: arithmetic records its operands and result; flags are computed
  * when read (cpu/flags.c). */
 enum lf_op {
-    LF_NONE, /* all arithmetic flags live in eflags */
-    LF_ADD,
-    LF_ADC,
-    LF_SUB,
-    LF_SBB,
-    LF_LOGIC,
-    LF_INC, /* CF taken from eflags */
-    LF_DEC, /* CF taken from eflags */
-    LF_SHL,
-    LF_SHR,
-    LF_SAR,
-    LF_NEG,
+    LF_NONE,  /* all arithmetic flags live in eflags */
+    LF_ADD,   /* res = a + b (+ carry): ADD, ADC */
+    LF_SUB,   /* res = a - b (- borrow): SUB, SBB, CMP, NEG */
+    LF_LOGIC, /* CF = OF = AF = 0 */
+    LF_INC,   /* CF taken from eflags */
+    LF_DEC,   /* CF taken from eflags */
+    LF_RES,   /* ZF, SF, PF from res; CF, OF, AF from eflags */
 };
 
 struct lazy_flags {
@@ -106,6 +106,16 @@ struct lazy_flags {
 };
 
 #define CPU_MSR_COUNT 64
+
+/* Soft TLB: linear page -> host pointer. A tag equal to the page's linear
+ * address means the access may go straight to host memory. */
+#define TLB_BITS 8
+#define TLB_SIZE (1u << TLB_BITS)
+#define TLB_INVALID 1u /* never page-aligned, never matches */
+struct tlb_entry {
+    uint32_t tag_r, tag_w;
+    uintptr_t addend; /* host address = addend + linear address */
+};
 
 struct cpu {
     union {
@@ -142,9 +152,20 @@ struct cpu {
     uint32_t insn_eip;
     uint32_t insn_esp;
     uint16_t insn_cs;
-    int exc_depth; /* nested delivery: 0, 1 (#DF next), 2 (shutdown) */
+    uint32_t next_eip; /* EIP of the following instruction */
+    int exc_depth;     /* exceptions being delivered */
+    int exc_pending_vector;
     jmp_buf fault_jmp;
     bool in_run;
+
+    /* Two TLB sets, supervisor and user, so CPL changes need no flush. */
+    struct tlb_entry tlb[2][TLB_SIZE];
+    struct tlb_entry *tlb_cur;
+    uint32_t tlb_mem_gen; /* mem.generation the TLB was filled under */
+
+    /* The exception being raised (set before unwinding). */
+    int exc_vector;
+    int exc_error;
 
     struct machine *m;
 };
@@ -191,6 +212,10 @@ bool cpu_v86(const struct cpu *c);
 /* Faults: never return; unwind to the run loop, which delivers the
  * exception with the state at the start of the instruction. */
 _Noreturn void cpu_exception(struct cpu *c, int vector, int error_code);
+
+/* The soft TLB. */
+void cpu_tlb_flush(struct cpu *c);
+void cpu_tlb_flush_page(struct cpu *c, uint32_t lin);
 
 /* Interrupt delivery (IVT in real mode, IDT in protected mode). `soft` marks
  * INT n/INT3/INTO, whose return address is the next instruction. */

@@ -80,12 +80,15 @@ int decode_insn(struct insn *i, const uint8_t *buf, int avail, bool def32, enum 
     i->imm = i->imm2 = 0;
     i->modrm = i->mod = i->reg = i->rm = 0;
     bool has386 = model >= CPU_386;
-    int len_limit = model >= CPU_286 ? DECODE_MAX_LEN : DECODE_MAX_LEN + 1;
+    /* The 286 faults on instructions over 10 bytes, the 386 and later over 15
+     * (SDM 2A §2.3.11); the 8086 has no limit. */
+    int max_len = model == CPU_286 ? 10 : DECODE_MAX_LEN;
+    int len_limit = model >= CPU_286 ? max_len : DECODE_MAX_LEN + 1;
 
     uint8_t b;
     for (;;) {
         NEED(1);
-        if (pos >= DECODE_MAX_LEN && model >= CPU_286)
+        if (pos >= max_len && model >= CPU_286)
             return -1;
         b = buf[pos];
         switch (b) {
@@ -315,7 +318,7 @@ have_info:
     default: break;
     }
 
-    if (model >= CPU_286 && pos > DECODE_MAX_LEN)
+    if (model >= CPU_286 && pos > max_len)
         return -1;
     /* Default segment: SS for BP/ESP/EBP-based addressing. */
     uint8_t dseg = (i->base == R_EBP || i->base == R_ESP) ? S_SS : S_DS;

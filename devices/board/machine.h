@@ -60,6 +60,16 @@ struct machine_config {
     const char *debugcon;
 };
 
+/* Every device registers its lifecycle hooks here from its *_init(), so the
+ * machine can reset, free (and later save/load) them without knowing them. */
+struct machine_device {
+    const char *name;
+    void *opaque;
+    void (*reset)(void *opaque);
+    void (*free)(void *opaque);
+};
+#define MACHINE_MAX_DEVICES 48
+
 struct machine {
     struct machine_config cfg;
     struct cpu cpu;
@@ -81,6 +91,9 @@ struct machine {
     struct bios *bios;
     struct debugport *debugport;
 
+    struct machine_device devices[MACHINE_MAX_DEVICES];
+    int device_count;
+
     /* The interrupt acknowledge cycle: returns the vector for INTR. */
     int (*intr_ack)(void *opaque);
     void *intr_opaque;
@@ -92,6 +105,8 @@ struct machine {
     int exit_status;
     bool reset_request;
 
+    uint8_t *firmware; /* -bios image */
+
     char error[256]; /* last error message for the frontend */
 };
 
@@ -101,6 +116,11 @@ void machine_reset(struct machine *m);
 /* Run for at most `ns` of virtual time (0 = until a stop). */
 enum machine_stop machine_run(struct machine *m, uint64_t ns);
 void machine_request_stop(struct machine *m, enum machine_stop why);
+/* A reset of the whole machine at the next instruction boundary (8042 pulse,
+ * port 0x92, triple fault). */
+void machine_request_reset(struct machine *m);
+int machine_register_device(struct machine *m, const char *name, void *opaque, void (*reset)(void *),
+                            void (*free_fn)(void *));
 /* Guest text to the frontend. */
 void machine_text(struct machine *m, const char *src, const uint8_t *buf, size_t len);
 /* Remember an error message (printf-style) and return -1. */

@@ -1,0 +1,222 @@
+/* The run loop of the interpreter: fetch and decode at CS:EIP, dispatch to
+ * the op_* handler, deliver interrupts and exceptions (with #DF and the
+ * triple-fault shutdown), the interrupt shadow and single-step traps. */
+#include "cpu/cpu_priv.h"
+
+/* Protected-mode delivery through the IDT (cpu/protect.c). */
+void cpu_interrupt_pm(struct cpu *c, int vector, int error_code, bool soft, uint32_t return_eip);
+
+_Noreturn void cpu_exception(struct cpu *c, int vector, int error_code)
+{
+    c->exc_vector = vector;
+    c->exc_error = error_code;
+    longjmp(c->fault_jmp, 1);
+}
+
+_Noreturn void cpu_ud(struct cpu *c) { cpu_exception(c, EXC_UD, EXC_NO_ERR); }
+
+void op_ud(struct cpu *c, const struct insn *i) { cpu_ud(c); }
+
+static void interrupt_real(struct cpu *c, int vector, uint32_t return_eip)
+{
+    uint32_t off = (uint32_t)vector * 4;
+    if (c->model >= CPU_286 && off + 3 > c->idtr.limit)
+        cpu_exception(c, EXC_GP, vector * 8 + 2);
+    uint32_t base = c->model >= CPU_286 ? c->idtr.base : 0;
+    uint16_t ip = (uint16_t)lin_read(c, base + off, 2);
+    uint16_t cs = (uint16_t)lin_read(c, base + off + 2, 2);
+    uint32_t flags = cpu_get_eflags(c);
+    cpu_push(c, flags & 0xFFFF, 2);
+    cpu_push(c, c->seg[S_CS].sel, 2);
+    cpu_push(c, return_eip & 0xFFFF, 2);
+    c->eflags &= ~(F_IF | F_TF | F_AC | F_RF);
+    cpu_load_seg_real(c, S_CS, cs);
+    c->eip = ip;
+}
+
+void cpu_interrupt(struct cpu *c, int vector, int error_code, bool soft, uint32_t return_eip)
+{
+    c->halted = false;
+    if (cpu_real(c))
+        interrupt_real(c, vector, return_eip);
+    else
+        cpu_interrupt_pm(c, vector, error_code, soft, return_eip);
+}
+
+/* Exceptions whose delivery pushes an error code in protected mode. */
+static bool has_error_code(int v)
+{
+    return v == EXC_DF || (v >= EXC_TS && v <= EXC_PF) || v == EXC_AC;
+}
+
+static bool contributory(int v) { return v == EXC_DE || (v >= EXC_TS && v <= EXC_GP); }
+
+/* A fault unwound to the run loop: restore the instruction's starting state
+ * and deliver it; a fault while delivering escalates (SDM 3A §6.15, table
+ * 6-5): contributory or #PF twice -> #DF, a fault during #DF -> shutdown. */
+static void deliver_fault(struct cpu *c)
+{
+    int vec = c->exc_vector;
+    int err = c->exc_error;
+    c->eip = c->insn_eip;
+    c->ESP = c->insn_esp;
+    c->halted = false;
+    c->inhibit_irq = 0;
+    if (c->exc_depth > 0 && c->model >= CPU_286) {
+        int prev = c->exc_pending_vector;
+        if (prev == EXC_DF) {
+            /* Triple fault: the chip shuts down; the board turns that into a
+             * reset (the 286 BIOS trick). */
+            c->exc_depth = 0;
+            machine_request_reset(c->m);
+            return;
+        }
+        bool df = (contributory(prev) && contributory(vec)) ||
+                  (prev == EXC_PF && (contributory(vec) || vec == EXC_PF));
+        if (df) {
+            vec = EXC_DF;
+            err = 0;
+        }
+    }
+    c->exc_pending_vector = vec;
+    c->exc_depth++;
+    uint32_t ret = c->eip;
+    /* The 8086 pushes the address after a divide that overflowed. */
+    if (vec == EXC_DE && c->model < CPU_286)
+        ret = c->next_eip;
+    if (cpu_real(c) || !has_error_code(vec))
+        err = EXC_NO_ERR;
+    cpu_interrupt(c, vec, err, false, ret);
+    c->exc_depth = 0;
+}
+
+/* Fetch the instruction at CS:EIP and decode it. The fast path decodes
+ * straight from host memory; near a page or limit edge the bytes are
+ * gathered one at a time, and a fault is raised only for a byte the
+ * instruction really needs. */
+static void fetch_decode(struct cpu *c, struct insn *i)
+{
+    struct seg *cs = &c->seg[S_CS];
+    uint32_t eip = c->eip;
+    bool def32 = (cs->flags & SEGF_DB) != 0;
+    if (LIKELY(c->model >= CPU_286 && eip <= cs->limit && cs->limit - eip >= DECODE_MAX_LEN)) {
+        uint32_t lin = cs->base + eip;
+        struct tlb_entry *e = &c->tlb_cur[(lin >> 12) & (TLB_SIZE - 1)];
+        if (LIKELY(e->tag_r == (lin & ~0xFFFu) && (lin & 0xFFF) <= 0x1000u - 16)) {
+            int n = decode_insn(i, (const uint8_t *)(e->addend + lin), 16, def32, c->model);
+            if (LIKELY(n > 0))
+                return;
+            if (n < 0)
+                cpu_exception(c, EXC_GP, 0);
+        }
+    }
+    uint8_t buf[16];
+    int avail = 0;
+    bool user = c->cpl == 3;
+    for (; avail < 16; avail++) {
+        uint32_t off = eip + (uint32_t)avail;
+        if (c->model < CPU_286)
+            off &= 0xFFFF;
+        else if (!def32 && cpu_real(c) && c->model >= CPU_286 && off > cs->limit)
+            break;
+        else if (off > cs->limit || off < eip)
+            break;
+        uint32_t lin = cs->base + off, pa;
+        if (!cpu_translate_probe(c, lin, ACC_EXEC, user, &pa))
+            break;
+        buf[avail] = (uint8_t)lin_read(c, lin, 1);
+    }
+    int n = decode_insn(i, buf, avail, def32, c->model);
+    if (n > 0)
+        return;
+    if (n < 0)
+        cpu_exception(c, EXC_GP, 0);
+    /* The instruction needs byte `avail`, which faults. */
+    uint32_t off = eip + (uint32_t)avail;
+    if (off > cs->limit || off < eip || avail >= 16)
+        cpu_exception(c, EXC_GP, 0);
+    cpu_translate(c, cs->base + off, ACC_EXEC, user);
+    cpu_exception(c, EXC_GP, 0); /* not reached: the translation faults */
+}
+
+static void exec_one(struct cpu *c)
+{
+    struct insn i;
+    c->insn_eip = c->eip;
+    c->insn_esp = c->ESP;
+    fetch_decode(c, &i);
+    uint32_t next = c->eip + i.len;
+    if (!(c->seg[S_CS].flags & SEGF_DB))
+        next &= 0xFFFF;
+    c->next_eip = next;
+    uint16_t attr = i.info->attr;
+    if (UNLIKELY(attr & (A_PM | A_MEM)) || UNLIKELY(i.lock)) {
+        if ((attr & A_PM) && (cpu_real(c) || cpu_is_v86(c)))
+            cpu_ud(c);
+        if ((attr & A_MEM) && i.mod == 3)
+            cpu_ud(c);
+        /* LOCK is legal only on the listed read-modify-write forms with a
+         * memory destination (SDM 2A §3.2 LOCK); the 8086 and 286 ignore it. */
+        if (i.lock && c->model >= CPU_386 && (!(attr & A_LOCK) || i.mod == 3))
+            cpu_ud(c);
+    }
+    c->eip = next;
+    i.info->fn(c, &i);
+    c->icount++;
+}
+
+static void check_interrupts(struct cpu *c)
+{
+    if (c->nmi_pending) {
+        c->nmi_pending = false;
+        c->insn_eip = c->eip;
+        c->insn_esp = c->ESP;
+        cpu_interrupt(c, EXC_NMI, EXC_NO_ERR, false, c->eip);
+        return;
+    }
+    if (c->intr_line && (c->eflags & F_IF) && c->m->intr_ack) {
+        c->insn_eip = c->eip;
+        c->insn_esp = c->ESP;
+        int vec = c->m->intr_ack(c->m->intr_opaque);
+        if (vec >= 0)
+            cpu_interrupt(c, vec, EXC_NO_ERR, false, c->eip);
+    }
+}
+
+uint64_t cpu_run(struct cpu *c, int64_t cycles)
+{
+    uint64_t start = c->icount;
+    c->cycles_left = cycles;
+    if (setjmp(c->fault_jmp)) {
+        deliver_fault(c);
+        c->cycles_left--;
+    }
+    while (c->cycles_left > 0 && !c->exit_request) {
+        if (c->inhibit_irq) {
+            c->inhibit_irq = 0;
+        } else if (UNLIKELY(c->nmi_pending || (c->intr_line && (c->eflags & F_IF)))) {
+            check_interrupts(c);
+        }
+        if (UNLIKELY(c->halted))
+            break;
+        bool tf = (c->eflags & F_TF) != 0;
+        exec_one(c);
+        c->cycles_left--;
+        if (UNLIKELY(tf) && !c->inhibit_irq) {
+            /* Single-step trap after the instruction (SDM 3A §17.3.1.4). */
+            c->dr[6] |= 0x4000;
+            c->insn_eip = c->eip;
+            c->insn_esp = c->ESP;
+            cpu_interrupt(c, EXC_DB, EXC_NO_ERR, false, c->eip);
+        }
+    }
+    return c->icount - start;
+}
+
+void cpu_step(struct cpu *c)
+{
+    bool saved = c->exit_request;
+    c->exit_request = false;
+    cpu_run(c, 1);
+    c->exit_request = saved;
+}

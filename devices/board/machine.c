@@ -1,0 +1,213 @@
+/* The PC board: creates the CPU, memory and buses, wires the devices, loads
+ * firmware, and runs the CPU against the virtual clock. */
+#include "devices/board/machine.h"
+#include "bios/bios.h"
+#include "devices/chipset/dma.h"
+#include "devices/chipset/pic.h"
+#include "devices/chipset/pit.h"
+#include "devices/chipset/kbc.h"
+#include "devices/chipset/rtc.h"
+#include "devices/serial/uart.h"
+#include "devices/board/sysports.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint32_t model_addr_mask(enum cpu_model model)
+{
+    switch (model) {
+    case CPU_8086:
+    case CPU_186: return 0xFFFFF;
+    case CPU_286: return 0xFFFFFF;
+    default: return 0xFFFFFFFF;
+    }
+}
+
+int machine_error(struct machine *m, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m->error, sizeof(m->error), fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int machine_register_device(struct machine *m, const char *name, void *opaque, void (*reset)(void *),
+                            void (*free_fn)(void *))
+{
+    if (m->device_count >= MACHINE_MAX_DEVICES)
+        return machine_error(m, "too many devices");
+    m->devices[m->device_count++] = (struct machine_device){name, opaque, reset, free_fn};
+    return 0;
+}
+
+void machine_text(struct machine *m, const char *src, const uint8_t *buf, size_t len)
+{
+    if (m->text_out)
+        m->text_out(m->text_opaque, src, buf, len);
+}
+
+void machine_request_stop(struct machine *m, enum machine_stop why)
+{
+    if (m->stop == STOP_NONE)
+        m->stop = why;
+    m->cpu.exit_request = true;
+}
+
+void machine_request_reset(struct machine *m)
+{
+    m->reset_request = true;
+    m->cpu.exit_request = true;
+}
+
+/* A firmware image (-bios): mapped so that it ends at 1 MB and at 4 GB, the
+ * way the chipset decodes the BIOS flash. */
+static int load_firmware(struct machine *m, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return machine_error(m, "cannot open BIOS image '%s'", path);
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    if (size <= 0 || size > 2 * 1024 * 1024) {
+        fclose(f);
+        return machine_error(m, "BIOS image '%s' has an impossible size (%ld bytes)", path, size);
+    }
+    uint32_t mapped = ((uint32_t)size + 0xFFFF) & ~0xFFFFu;
+    uint8_t *rom = calloc(1, mapped);
+    if (!rom || fread(rom + (mapped - (uint32_t)size), 1, (size_t)size, f) != (size_t)size) {
+        free(rom);
+        fclose(f);
+        return machine_error(m, "cannot read BIOS image '%s'", path);
+    }
+    fclose(f);
+    m->firmware = rom;
+    /* The top 128 KB (or less) appears below 1 MB; all of it below 4 GB. */
+    uint32_t low = mapped > 0x20000 ? 0x20000 : mapped;
+    mem_map_host(m, 0x100000 - low, low, rom + (mapped - low), false);
+    if (model_addr_mask(m->cfg.cpu_model) == 0xFFFFFFFF)
+        mem_map_host(m, (uint32_t)(0x100000000ull - mapped), mapped, rom, false);
+    else if (model_addr_mask(m->cfg.cpu_model) == 0xFFFFFF)
+        mem_map_host(m, 0x1000000 - low, low, rom + (mapped - low), false);
+    return 0;
+}
+
+struct machine *machine_create(const struct machine_config *cfg, char *err, size_t errlen)
+{
+    struct machine *m = calloc(1, sizeof(*m));
+    if (!m) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    m->cfg = *cfg;
+    if (m->cfg.ram_mb == 0)
+        m->cfg.ram_mb = cfg->cpu_model <= CPU_186 ? 1 : 32;
+    if (m->cfg.ram_mb > 3072) {
+        snprintf(err, errlen, "-m %u: at most 3072 MB of guest RAM is supported", m->cfg.ram_mb);
+        free(m);
+        return NULL;
+    }
+    if (m->cfg.ips == 0)
+        m->cfg.ips = 100000000;
+    uint32_t ram = m->cfg.ram_mb << 20;
+    if (cfg->cpu_model <= CPU_186 && ram > 0x100000)
+        ram = 0x100000;
+    if (mem_init(m, ram, model_addr_mask(cfg->cpu_model)) < 0)
+        goto fail;
+    clock_init(m, m->cfg.ips);
+    cpu_init(&m->cpu, m, cfg->cpu_model);
+
+    if (!cfg->bare) {
+        /* --- device wiring: each *_init registers its ports/MMIO on the bus
+         * and its reset/free hooks with machine_register_device(). --- */
+        /* Interrupt controller first: the PIT drives IRQ0 from its reset. */
+        if (pic_init(m) < 0 || dma_init(m) < 0 || pit_init(m) < 0)
+            goto fail;
+        /* Platform: RTC/CMOS (filled from cfg), 8042 + PS/2, COM1-4, and
+         * the POST/0x92/debug-exit/debugcon/shutdown ports. */
+        if (rtc_init(m) < 0 || kbc_init(m) < 0 || sysports_init(m, cfg->debugcon) < 0)
+            goto fail;
+        for (int i = 0; i < UART_COUNT; i++)
+            if (uart_init(m, i, cfg->serial[i]) < 0)
+                goto fail;
+
+        /* Our BIOS last: POST programs the devices above through their
+         * ports, and bios_init opens the drive images. */
+        if (!cfg->bios_file && bios_init(m) < 0)
+            goto fail;
+        /* --- end of device wiring --- */
+        if (cfg->bios_file && load_firmware(m, cfg->bios_file) < 0)
+            goto fail;
+    }
+    machine_reset(m);
+    return m;
+fail:
+    snprintf(err, errlen, "%s", m->error[0] ? m->error : "cannot create the machine");
+    machine_destroy(m);
+    return NULL;
+}
+
+void machine_destroy(struct machine *m)
+{
+    if (!m)
+        return;
+    for (int k = m->device_count - 1; k >= 0; k--)
+        if (m->devices[k].free)
+            m->devices[k].free(m->devices[k].opaque);
+    free(m->firmware);
+    mem_free(m);
+    free(m);
+}
+
+void machine_reset(struct machine *m)
+{
+    m->reset_request = false;
+    mem_set_a20(m, m->cfg.cpu_model >= CPU_286 ? false : true);
+    if (m->cfg.bare)
+        mem_set_a20(m, true);
+    for (int k = 0; k < m->device_count; k++)
+        if (m->devices[k].reset)
+            m->devices[k].reset(m->devices[k].opaque);
+    cpu_reset(&m->cpu);
+}
+
+enum machine_stop machine_run(struct machine *m, uint64_t ns)
+{
+    uint64_t deadline = ns ? clock_now(m) + ns : UINT64_MAX;
+    m->stop = STOP_NONE;
+    for (;;) {
+        if (m->reset_request)
+            machine_reset(m);
+        if (m->stop != STOP_NONE)
+            break;
+        uint64_t now = clock_now(m);
+        if (now >= deadline)
+            return STOP_SLICE;
+        int64_t budget = clock_budget(m);
+        uint64_t left_ns = deadline - now;
+        int64_t slice_cap = (int64_t)(left_ns * m->clock.ips / 1000000000ull) + 1;
+        if (budget > slice_cap)
+            budget = slice_cap;
+        m->cpu.exit_request = false;
+        cpu_run(&m->cpu, budget);
+        clock_sync(m);
+        if (m->cpu.halted && m->stop == STOP_NONE && !m->reset_request) {
+            bool can_wake = (m->cpu.eflags & F_IF) || m->cpu.nmi_pending;
+            if (m->cpu.intr_line && (m->cpu.eflags & F_IF))
+                continue;
+            if (!can_wake) {
+                machine_request_stop(m, STOP_HALTED);
+                break;
+            }
+            /* Idle: jump virtual time to the next device event. */
+            if (!clock_skip_to_next(m)) {
+                machine_request_stop(m, STOP_HALTED);
+                break;
+            }
+        }
+    }
+    enum machine_stop s = m->stop;
+    return s;
+}

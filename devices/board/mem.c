@@ -1,0 +1,170 @@
+/* Guest physical memory: the RAM allocation, the per-page host map for RAM
+ * and ROM, A20 masking, and the slow paths that fall through to MMIO. */
+#include "devices/board/mem.h"
+
+#include <stdlib.h>
+
+#include "devices/board/machine.h"
+
+int mem_init(struct machine *m, uint32_t ram_size, uint32_t addr_mask)
+{
+    struct mem *mm = &m->mem;
+    mm->ram_size = ram_size;
+    /* Page-aligned so host pointers can be handed out per page. */
+    if (posix_memalign((void **)&mm->ram, MEM_PAGE_SIZE, ram_size ? ram_size : MEM_PAGE_SIZE))
+        return machine_error(m, "cannot allocate %u MB of guest RAM", ram_size >> 20);
+    memset(mm->ram, 0, ram_size);
+    mm->rd = calloc(MEM_PAGES, sizeof(*mm->rd));
+    mm->wr = calloc(MEM_PAGES, sizeof(*mm->wr));
+    if (!mm->rd || !mm->wr)
+        return machine_error(m, "cannot allocate the guest page map");
+    mm->addr_mask = addr_mask;
+    mem_map_host(m, 0, ram_size, mm->ram, true);
+    mm->a20 = true;
+    mm->mask = addr_mask;
+    return 0;
+}
+
+void mem_free(struct machine *m)
+{
+    free(m->mem.ram);
+    free(m->mem.rd);
+    free(m->mem.wr);
+    m->mem.ram = NULL;
+    m->mem.rd = m->mem.wr = NULL;
+}
+
+void mem_map_host(struct machine *m, uint32_t base, uint32_t len, uint8_t *host, bool writable)
+{
+    uint64_t end = (uint64_t)base + len;
+    for (uint64_t a = base; a < end; a += MEM_PAGE_SIZE) {
+        uint8_t *p = host + (a - base);
+        m->mem.rd[a >> MEM_PAGE_SHIFT] = p;
+        m->mem.wr[a >> MEM_PAGE_SHIFT] = writable ? p : NULL;
+    }
+    m->mem.generation++;
+}
+
+void mem_unmap(struct machine *m, uint32_t base, uint32_t len)
+{
+    uint64_t end = (uint64_t)base + len;
+    for (uint64_t a = base; a < end; a += MEM_PAGE_SIZE) {
+        m->mem.rd[a >> MEM_PAGE_SHIFT] = NULL;
+        m->mem.wr[a >> MEM_PAGE_SHIFT] = NULL;
+    }
+    m->mem.generation++;
+}
+
+void mem_set_a20(struct machine *m, bool on)
+{
+    if (m->mem.a20 == on)
+        return;
+    m->mem.a20 = on;
+    m->mem.mask = on ? m->mem.addr_mask : (m->mem.addr_mask & ~(1u << 20));
+    m->mem.generation++;
+}
+
+bool mem_get_a20(struct machine *m) { return m->mem.a20; }
+
+uint8_t mem_read8_slow(struct machine *m, uint32_t pa)
+{
+    pa &= m->mem.mask;
+    uint8_t *p = m->mem.rd[pa >> MEM_PAGE_SHIFT];
+    if (p)
+        return p[pa & (MEM_PAGE_SIZE - 1)];
+    uint32_t v;
+    if (bus_mmio_read(m, pa, 1, &v))
+        return (uint8_t)v;
+    return 0xFF;
+}
+
+void mem_write8_slow(struct machine *m, uint32_t pa, uint8_t v)
+{
+    pa &= m->mem.mask;
+    uint8_t *p = m->mem.wr[pa >> MEM_PAGE_SHIFT];
+    if (p) {
+        p[pa & (MEM_PAGE_SIZE - 1)] = v;
+        return;
+    }
+    bus_mmio_write(m, pa, v, 1);
+}
+
+uint32_t mem_read_slow(struct machine *m, uint32_t pa, int size)
+{
+    pa &= m->mem.mask;
+    uint32_t off = pa & (MEM_PAGE_SIZE - 1);
+    if (off + (uint32_t)size <= MEM_PAGE_SIZE) {
+        uint8_t *p = m->mem.rd[pa >> MEM_PAGE_SHIFT];
+        if (p) {
+            uint32_t v = 0;
+            memcpy(&v, p + off, (size_t)size);
+            return v;
+        }
+        uint32_t v;
+        if (bus_mmio_read(m, pa, size, &v))
+            return v;
+    }
+    uint32_t v = 0;
+    for (int k = 0; k < size; k++)
+        v |= (uint32_t)mem_read8_slow(m, pa + (uint32_t)k) << (8 * k);
+    return v;
+}
+
+void mem_write_slow(struct machine *m, uint32_t pa, uint32_t v, int size)
+{
+    pa &= m->mem.mask;
+    uint32_t off = pa & (MEM_PAGE_SIZE - 1);
+    if (off + (uint32_t)size <= MEM_PAGE_SIZE) {
+        uint8_t *p = m->mem.wr[pa >> MEM_PAGE_SHIFT];
+        if (p) {
+            memcpy(p + off, &v, (size_t)size);
+            return;
+        }
+        if (!m->mem.rd[pa >> MEM_PAGE_SHIFT] && bus_mmio_write(m, pa, v, size))
+            return;
+    }
+    for (int k = 0; k < size; k++)
+        mem_write8_slow(m, pa + (uint32_t)k, (uint8_t)(v >> (8 * k)));
+}
+
+void mem_read_block(struct machine *m, uint32_t pa, void *dst, uint32_t len)
+{
+    uint8_t *d = dst;
+    while (len) {
+        uint32_t a = pa & m->mem.mask;
+        uint32_t off = a & (MEM_PAGE_SIZE - 1);
+        uint32_t n = MEM_PAGE_SIZE - off;
+        if (n > len)
+            n = len;
+        uint8_t *p = m->mem.rd[a >> MEM_PAGE_SHIFT];
+        if (p)
+            memcpy(d, p + off, n);
+        else
+            for (uint32_t k = 0; k < n; k++)
+                d[k] = mem_read8_slow(m, a + k);
+        d += n;
+        pa += n;
+        len -= n;
+    }
+}
+
+void mem_write_block(struct machine *m, uint32_t pa, const void *src, uint32_t len)
+{
+    const uint8_t *s = src;
+    while (len) {
+        uint32_t a = pa & m->mem.mask;
+        uint32_t off = a & (MEM_PAGE_SIZE - 1);
+        uint32_t n = MEM_PAGE_SIZE - off;
+        if (n > len)
+            n = len;
+        uint8_t *p = m->mem.wr[a >> MEM_PAGE_SHIFT];
+        if (p)
+            memcpy(p + off, s, n);
+        else
+            for (uint32_t k = 0; k < n; k++)
+                mem_write8_slow(m, a + k, s[k]);
+        s += n;
+        pa += n;
+        len -= n;
+    }
+}
