@@ -4,12 +4,13 @@
 #include <string.h>
 
 #include "bios/bios_priv.h"
-/* The video BIOS (INT 10h) comes from the VGA side. */
+/* The video BIOS (INT 10h) comes from the VGA side; until its header
+ * lands, the BIOS builds without it (no INT 10h). */
 #if __has_include("bios/video.h")
 #include "bios/video.h"
+#define BIOS_HAVE_VIDEO 1
 #else
-void bios_video_init(struct machine *m);
-void bios_int10(struct machine *m);
+#define BIOS_HAVE_VIDEO 0
 #endif
 
 /* --- guest memory ------------------------------------------------------- */
@@ -196,7 +197,11 @@ void bios_trap(struct machine *m, uint8_t num)
     case 0x08: bios_int08(m); break;
     case 0x09: bios_int09(m); break;
     case 0x0E: bios_wr8(m, BDA(0x3E), bios_rd8(m, BDA(0x3E)) | 0x80); break;
-    case 0x10: bios_int10(m); break;
+    case 0x10:
+#if BIOS_HAVE_VIDEO
+        bios_int10(m);
+#endif
+        break;
     case 0x11: bios_int11(m); break;
     case 0x12: bios_int12(m); break;
     case 0x13: bios_int13(m, false); break;
@@ -276,11 +281,16 @@ int bios_init(struct machine *m)
     bios_rom_build(m);
     mem_map_host(m, BIOS_ROM_BASE, BIOS_ROM_SIZE, rom, false);
     /* The chipset also decodes the BIOS at the top of the address space,
-     * where a 286/386 fetches its first instruction after reset. */
-    if (m->mem.addr_mask == 0xFFFFFFFFu)
+     * where a 286/386 fetches its first instruction after reset.
+     * With A20 masked (as after reset) that fetch lands 1 MB lower, so the
+     * alias is decoded there too, like chipsets that decode the top 2 MB. */
+    if (m->mem.addr_mask == 0xFFFFFFFFu) {
         mem_map_host(m, 0xFFFF0000u, BIOS_ROM_SIZE, rom, false);
-    else if (m->mem.addr_mask == 0xFFFFFFu)
+        mem_map_host(m, 0xFFEF0000u, BIOS_ROM_SIZE, rom, false);
+    } else if (m->mem.addr_mask == 0xFFFFFFu) {
         mem_map_host(m, 0xFF0000u, BIOS_ROM_SIZE, rom, false);
+        mem_map_host(m, 0xEF0000u, BIOS_ROM_SIZE, rom, false);
+    }
     if (machine_register_device(m, "bios", b, bios_reset_hook, bios_free_hook) < 0) {
         bios_free_hook(b);
         return -1;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "devices/storage/image/image.h"
@@ -154,6 +155,15 @@ static void test_io(void)
         CHECK(fread(s, 1, 512, f) == 512 && memcmp(s, w, 512) == 0);
         fclose(f);
     }
+    /* A file without write permission opens read-only, even for root. */
+    chmod(path, 0444);
+    img = image_open(path, false, err, sizeof(err));
+    CHECK(img && img->readonly);
+    if (img) {
+        CHECK(image_write(img, 0, 1, w) == -2);
+        image_close(img);
+    }
+    chmod(path, 0644);
     /* Read-only opens refuse writes. */
     img = image_open(path, true, err, sizeof(err));
     CHECK(img && img->readonly);

@@ -85,6 +85,11 @@ struct disk_image *image_open(const char *path, bool readonly, char *err, size_t
 {
     int fd = -1;
     bool ro = readonly;
+    /* A file with no write permission bits is read-only even to root, so a
+     * shared, write-protected image is never changed by a guest. */
+    struct stat pst;
+    if (!ro && stat(path, &pst) == 0 && S_ISREG(pst.st_mode) && !(pst.st_mode & 0222))
+        ro = true;
     if (!ro) {
         fd = open(path, O_RDWR | O_CLOEXEC);
         if (fd < 0 && (errno == EACCES || errno == EROFS || errno == EPERM))
