@@ -8,6 +8,7 @@
 #include "devices/chipset/kbc.h"
 #include "devices/chipset/rtc.h"
 #include "devices/serial/uart.h"
+#include "devices/video/vga.h"
 #include "devices/board/sysports.h"
 
 #include <stdio.h>
@@ -132,6 +133,9 @@ struct machine *machine_create(const struct machine_config *cfg, char *err, size
         for (int i = 0; i < UART_COUNT; i++)
             if (uart_init(m, i, cfg->serial[i]) < 0)
                 goto fail;
+        /* VGA before the BIOS: POST sets mode 3 through its ports. */
+        if (vga_init(m) < 0)
+            goto fail;
 
         /* Our BIOS last: POST programs the devices above through their
          * ports, and bios_init opens the drive images. */
