@@ -46,6 +46,15 @@ struct meta_cache {
     struct json_value *root; /* NULL when absent or unreadable */
 };
 
+/* State kept across files: the folder's metadata and one bare machine per
+ * CPU model. Creating a machine maps and clears 16 MB of RAM, which costs
+ * more than running a file's tests; every test resets the CPU and zeroes
+ * the bytes it touched, so reusing the machine leaks nothing. */
+struct session {
+    struct meta_cache meta;
+    struct machine *machine[2]; /* 8086, 286 */
+};
+
 /* What metadata.json says about one opcode file. */
 struct op_meta {
     const char *status; /* NULL when unknown */
@@ -502,7 +511,7 @@ static bool choose_cpu(const struct options *o, const struct moo_file *mf, bool 
     return false;
 }
 
-static void run_file(const char *path, const struct options *o, struct meta_cache *mc, struct totals *tot)
+static void run_file(const char *path, const struct options *o, struct session *ss, struct totals *tot)
 {
     char op[8], reg[4];
     opcode_of_path(path, op, reg);
@@ -525,7 +534,7 @@ static void run_file(const char *path, const struct options *o, struct meta_cach
     /* Metadata per test: a group file XX.Y takes reg Y's entry; a file XX
      * whose entry is split by reg (8086 C6/C7/8F hold every reg value) takes
      * the entry of each test's own ModRM reg. */
-    const struct json_value *meta = meta_for(mc, path, tot);
+    const struct json_value *meta = meta_for(&ss->meta, path, tot);
     struct op_meta om = lookup_meta(meta, op, reg);
     struct op_meta om_reg[8];
     bool by_modrm = !reg[0] && json_get(json_get(json_get(meta, "opcodes"), op), "reg") != NULL;
@@ -543,17 +552,21 @@ static void run_file(const char *path, const struct options *o, struct meta_cach
         return;
     }
 
-    struct machine_config cfg = {
-        .cpu_model = is286 ? CPU_286 : CPU_8086,
-        .ram_mb = 16,
-        .deterministic = true,
-        .bare = true,
-    };
-    struct machine *m = machine_create(&cfg, err, sizeof err);
+    struct machine *m = ss->machine[is286];
     if (!m) {
-        error_msg(tot, "%s: cannot create a bare %s machine: %s", path, is286 ? "286" : "8086", err);
-        moo_free(&mf);
-        return;
+        struct machine_config cfg = {
+            .cpu_model = is286 ? CPU_286 : CPU_8086,
+            .ram_mb = 16,
+            .deterministic = true,
+            .bare = true,
+        };
+        m = machine_create(&cfg, err, sizeof err);
+        if (!m) {
+            error_msg(tot, "%s: cannot create a bare %s machine: %s", path, is286 ? "286" : "8086", err);
+            moo_free(&mf);
+            return;
+        }
+        ss->machine[is286] = m;
     }
     struct file_ctx fc = {.m = m, .is286 = is286, .rmsk_present = mf.rmsk_present};
     memcpy(fc.rmsk, mf.rmsk, sizeof fc.rmsk);
@@ -594,7 +607,6 @@ static void run_file(const char *path, const struct options *o, struct meta_cach
         if (o->verbose)
             print_failure(t, k, &res);
     }
-    machine_destroy(m);
 
     printf("%s: %llu passed, %llu failed, %llu skipped", path, (unsigned long long)passed,
            (unsigned long long)failed, (unsigned long long)skipped);
@@ -622,7 +634,7 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void run_dir(const char *path, const struct options *o, struct meta_cache *mc, struct totals *tot)
+static void run_dir(const char *path, const struct options *o, struct session *ss, struct totals *tot)
 {
     DIR *d = opendir(path);
     if (!d) {
@@ -654,7 +666,7 @@ static void run_dir(const char *path, const struct options *o, struct meta_cache
         error_msg(tot, "%s: no *.MOO.gz files in this folder", path);
     qsort(names, count, sizeof *names, cmp_str);
     for (size_t k = 0; k < count; k++) {
-        run_file(names[k], o, mc, tot);
+        run_file(names[k], o, ss, tot);
         free(names[k]);
     }
     free(names);
@@ -688,7 +700,7 @@ int main(int argc, char **argv)
 {
     struct options o = {.cpu = CHOICE_AUTO};
     struct totals tot = {0};
-    struct meta_cache mc = {.valid = false};
+    struct session ss = {.meta = {.valid = false}};
     const char **paths = calloc((size_t)argc, sizeof *paths);
     int npaths = 0;
     bool opts_done = false;
@@ -761,11 +773,15 @@ int main(int argc, char **argv)
             continue;
         }
         if (S_ISDIR(st.st_mode))
-            run_dir(paths[k], &o, &mc, &tot);
+            run_dir(paths[k], &o, &ss, &tot);
         else
-            run_file(paths[k], &o, &mc, &tot);
+            run_file(paths[k], &o, &ss, &tot);
     }
-    json_free(mc.root);
+    json_free(ss.meta.root);
+    for (int k = 0; k < 2; k++) {
+        if (ss.machine[k])
+            machine_destroy(ss.machine[k]);
+    }
     free(paths);
 
     uint64_t ran = tot.passed + tot.failed;
