@@ -162,6 +162,14 @@ int bios_cd_boot(struct machine *m, uint16_t *seg, uint16_t *off, uint8_t *dl);
 void bios_post(struct machine *m);        /* post.c */
 void bios_optrom(struct machine *m);
 void bios_int19(struct machine *m);       /* boot.c */
+
+/* The memory map (E820 types: 1 RAM, 2 reserved), shared by INT 15h E820
+ * and the direct kernel boot. Returns the number of entries (at most 8). */
+struct e820 {
+    uint64_t base, len;
+    uint32_t type;
+};
+int bios_e820_map(struct machine *m, struct e820 *e); /* system.c */
 void bios_int18(struct machine *m);
 void bios_int09(struct machine *m);       /* keyboard.c */
 void bios_int16(struct machine *m);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "bios/bios_priv.h"
+#include "bios/kboot.h"
 
 static bool load_sector0(struct machine *m, uint8_t dl, bool need_signature)
 {
@@ -26,6 +27,9 @@ void bios_int19(struct machine *m)
 {
     struct bios *b = m->bios;
     struct cpu *c = &m->cpu;
+    /* -kernel: POST has set up the hardware; enter the kernel directly. */
+    if (kboot_start(m))
+        return;
     bios_disk_table(b);
     b->cd_booted = false;
     uint16_t eq = (uint16_t)(bios_rd16(m, BDA(0x10)) & ~0x00C1u);

@@ -6,14 +6,9 @@
 
 #define SMAP 0x534D4150u
 
-struct e820 {
-    uint64_t base, len;
-    uint32_t type;
-};
-
 /* The memory map: low RAM, the EBDA, the ROM area, extended RAM and the
  * BIOS alias under 4 GB. (No ACPI/MP tables yet, so no ACPI ranges.) */
-static int e820_map(struct machine *m, struct e820 *e)
+int bios_e820_map(struct machine *m, struct e820 *e)
 {
     uint32_t ram = m->mem.ram_size;
     int n = 0;
@@ -33,7 +28,7 @@ static void int15_e820(struct machine *m)
 {
     struct cpu *c = &m->cpu;
     struct e820 e[8];
-    int n = e820_map(m, e);
+    int n = bios_e820_map(m, e);
     uint32_t idx = c->EBX;
     if (c->EDX != SMAP || idx >= (uint32_t)n || (c->ECX & 0xFFFF) < 20) {
         bios_ret(m, 0x86);

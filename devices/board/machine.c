@@ -1,6 +1,7 @@
 /* The PC board: creates the CPU, memory and buses, wires the devices, loads
  * firmware, and runs the CPU against the virtual clock. */
 #include "devices/board/machine.h"
+#include "bios/kboot.h"
 #include "bios/bios.h"
 #include "devices/chipset/dma.h"
 #include "devices/chipset/pic.h"
@@ -142,6 +143,12 @@ struct machine *machine_create(const struct machine_config *cfg, char *err, size
         if (!cfg->bios_file && bios_init(m) < 0)
             goto fail;
         /* --- end of device wiring --- */
+        if (cfg->kernel && cfg->bios_file) {
+            machine_error(m, "-kernel needs rex86's own BIOS; it cannot be combined with -bios");
+            goto fail;
+        }
+        if (kboot_init(m) < 0)
+            goto fail;
         if (cfg->bios_file && load_firmware(m, cfg->bios_file) < 0)
             goto fail;
     }
@@ -160,6 +167,7 @@ void machine_destroy(struct machine *m)
     for (int k = m->device_count - 1; k >= 0; k--)
         if (m->devices[k].free)
             m->devices[k].free(m->devices[k].opaque);
+    kboot_free(m);
     free(m->firmware);
     mem_free(m);
     free(m);

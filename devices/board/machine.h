@@ -36,6 +36,7 @@ struct ide;
 struct pci;
 struct bios;
 struct debugport;
+struct kboot;
 
 /* Output sink for text the guest prints (serial, debugcon, BIOS teletype):
  * the frontend watches it for --exit-on and echoes it. */
@@ -90,6 +91,7 @@ struct machine {
     struct pci *pci;
     struct bios *bios;
     struct debugport *debugport;
+    struct kboot *kboot;
 
     struct machine_device devices[MACHINE_MAX_DEVICES];
     int device_count;
