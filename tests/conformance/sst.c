@@ -1,5 +1,5 @@
 /* rex86-sst: runs the SingleStepTests MOO vectors (8086 and 80286 real mode)
- * through the interpreter, one bare machine per file, and reports per-file
+ * through the interpreter on a bare machine, and reports per-file
  * pass/fail/skip counts with a register/memory diff of the first failure. */
 #include <dirent.h>
 #include <errno.h>
@@ -302,7 +302,8 @@ static void execute_test(const struct file_ctx *fc, const struct moo_test *t, st
     struct cpu *c = &fc->m->cpu;
     if (fc->is286) {
         /* Run through the HLT that ends every 286 test. */
-        while (!c->halted && res->steps < STEP_CAP_286) {
+        int cap = has_rep_prefix(t) ? REP_STEP_CAP : STEP_CAP_286;
+        while (!c->halted && res->steps < cap) {
             cpu_step(c);
             res->steps++;
         }
