@@ -144,6 +144,7 @@ void cpu_reset(struct cpu *c)
         cpu_seg_update_access(c, s);
     c->tlb_cur = c->tlb[0];
     cpu_tlb_flush(c);
+    fpu_reset(c);
 }
 
 /* EFLAGS bits that exist on each model; the rest read as their fixed value. */

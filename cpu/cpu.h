@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cpu/fpu/fpu.h"
+
 struct machine;
 
 enum cpu_model {
@@ -135,6 +137,7 @@ struct cpu {
     uint64_t msr_value[CPU_MSR_COUNT];
     uint64_t tsc;
     uint8_t cpl;
+    struct fpu fpu; /* x87 and MMX state (cpu/fpu/) */
 
     enum cpu_model model;
 

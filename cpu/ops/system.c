@@ -1,6 +1,6 @@
 /* System instructions: CLI/STI, descriptor tables, LDT/TR, LAR/LSL/VERR/
  * VERW/ARPL, MSW and control/debug registers, MSRs, TSC, CPUID, SYSENTER/
- * SYSEXIT, WAIT/ESC without an FPU, and the rex86 BIOS trap. */
+ * SYSEXIT and the rex86 BIOS trap. (WAIT and ESC live in cpu/fpu/.) */
 #include "bios/bios.h"
 #include "cpu/cpu_priv.h"
 #include "cpu/protect.h"
@@ -40,21 +40,6 @@ void op_sti(struct cpu *c, const struct insn *i)
         return;
     }
     cpu_exception(c, EXC_GP, 0);
-}
-
-/* No x87 is fitted yet: ESC computes its address and does nothing, as on
- * an 8086 or 286 without a coprocessor; FNSTSW leaves memory unchanged, so
- * software's FPU probe finds none. CR0.EM/TS raise #NM as the manual says. */
-void op_esc(struct cpu *c, const struct insn *i)
-{
-    if (c->model >= CPU_286 && (c->cr[0] & (CR0_EM | CR0_TS)))
-        cpu_exception(c, EXC_NM, EXC_NO_ERR);
-}
-
-void op_wait(struct cpu *c, const struct insn *i)
-{
-    if ((c->cr[0] & (CR0_MP | CR0_TS)) == (CR0_MP | CR0_TS))
-        cpu_exception(c, EXC_NM, EXC_NO_ERR);
 }
 
 void op_sldt_str(struct cpu *c, const struct insn *i)

@@ -125,7 +125,7 @@ struct machine *machine_create(const struct machine_config *cfg, char *err, size
         /* --- device wiring: each *_init registers its ports/MMIO on the bus
          * and its reset/free hooks with machine_register_device(). --- */
         /* Interrupt controller first: the PIT drives IRQ0 from its reset. */
-        if (pic_init(m) < 0 || dma_init(m) < 0 || pit_init(m) < 0)
+        if (pic_init(m) < 0 || fpu_ports_init(m) < 0 || dma_init(m) < 0 || pit_init(m) < 0)
             goto fail;
         /* Platform: RTC/CMOS (filled from cfg), 8042 + PS/2, COM1-4, and
          * the POST/0x92/debug-exit/debugcon/shutdown ports. */

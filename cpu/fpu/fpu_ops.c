@@ -1,0 +1,631 @@
+/* The x87 escape opcodes D8-DF: decoding of the escape, the waiting and
+ * pointer bookkeeping, and the register-stack arithmetic, compares and
+ * transcendental instructions. Loads and stores are in fpu_ldst.c. */
+#include "cpu/fpu/fpu_ops.h"
+
+enum { AR_ADD, AR_MUL, AR_SUB, AR_DIV };
+
+static struct fx80 arith_do(struct fx_ctx *x, int kind, struct fx80 a, struct fx80 b)
+{
+    switch (kind) {
+    case AR_ADD: return fx_add(x, a, b, false);
+    case AR_MUL: return fx_mul(x, a, b);
+    case AR_SUB: return fx_add(x, a, b, true);
+    default: return fx_div(x, a, b);
+    }
+}
+
+/* ST(dst) = ST(dst) op src (or src op ST(dst) when rev), then pop. The
+ * x87's flags of a memory operand's conversion arrive in x. */
+static void arith(struct cpu *c, struct fx_ctx *x, int kind, bool rev, int dst, struct fx80 src, bool pop)
+{
+    struct fx80 a = fpu_st(c, dst), r;
+    r = rev ? arith_do(x, kind, src, a) : arith_do(x, kind, a, src);
+    if (!fpu_commit(c, x, false))
+        return;
+    fpu_write_st(c, dst, r);
+    if (pop)
+        fpu_pop(c);
+}
+
+/* Condition codes of a compare (SDM 2 FCOM table). */
+static void set_cc(struct cpu *c, int r)
+{
+    static const uint16_t cc[4] = {FSW_C0, 0, 0, FSW_C3 | FSW_C2 | FSW_C0};
+    uint16_t v = r == 0 ? FSW_C3 : cc[r < 0 ? 0 : r == 1 ? 1 : 3];
+    c->fpu.sw = (uint16_t)((c->fpu.sw & ~FSW_CC) | v);
+}
+
+static void compare(struct cpu *c, struct fx80 b, bool b_empty, bool quiet, int pops, struct fx_ctx *x)
+{
+    if (fpu_empty(c, 0) || b_empty) {
+        if (!fpu_underflow(c))
+            return;
+        set_cc(c, 2);
+    } else {
+        int r = fx_compare(x, fpu_st(c, 0), b, quiet);
+        x->up = false;
+        /* The condition codes are set even when an unmasked exception
+         * stops the pop. */
+        bool go = fpu_commit(c, x, false);
+        set_cc(c, r);
+        if (!go)
+            return;
+    }
+    while (pops--)
+        fpu_pop(c);
+}
+
+/* FCOMI/FUCOMI: ZF PF CF like an unsigned compare (SDM 2 FCOMI). */
+static void compare_eflags(struct cpu *c, int sti, bool quiet, bool pop)
+{
+    struct fx_ctx x = fpu_ctx(c);
+    int r = 2;
+    c->fpu.sw &= ~FSW_C1;
+    if (fpu_empty(c, 0) || fpu_empty(c, sti)) {
+        if (!fpu_underflow(c))
+            return;
+    } else {
+        r = fx_compare(&x, fpu_st(c, 0), fpu_st(c, sti), quiet);
+        x.up = false;
+        if (!fpu_commit(c, &x, false))
+            pop = false;
+    }
+    uint32_t f = r == 0 ? F_ZF : r < 0 ? F_CF : r == 1 ? 0 : (F_ZF | F_PF | F_CF);
+    cpu_set_arith(c, f);
+    if (pop)
+        fpu_pop(c);
+}
+
+/* Operand pair for a register arithmetic op; handles empty registers with
+ * the masked response (indefinite into the destination). */
+static bool reg_operands_ok(struct cpu *c, int dst, int src, bool pop)
+{
+    if (!fpu_empty(c, dst) && !fpu_empty(c, src))
+        return true;
+    if (fpu_underflow(c)) {
+        fpu_write_st(c, dst, fx_indefinite);
+        if (pop)
+            fpu_pop(c);
+    }
+    return false;
+}
+
+static void esc_arith_reg(struct cpu *c, const struct insn *i, int esc)
+{
+    int op = i->reg, sti = i->rm;
+    struct fx_ctx x = fpu_ctx(c);
+    if (op == 2 || op == 3) { /* FCOM/FCOMP (D8, and the DC/DE aliases) */
+        compare(c, fpu_st(c, sti), fpu_empty(c, sti), false, op == 3 ? 1 : 0, &x);
+        return;
+    }
+    static const int kinds[8] = {AR_ADD, AR_MUL, 0, 0, AR_SUB, AR_SUB, AR_DIV, AR_DIV};
+    bool pop = esc == 6;
+    if (esc == 0) {
+        if (reg_operands_ok(c, 0, sti, false))
+            arith(c, &x, kinds[op], op & 1, 0, fpu_st(c, sti), false);
+    } else {
+        /* DC/DE: ST(i) is the destination and the R forms swap (SDM 2 FSUB). */
+        bool rev = op >= 4 && !(op & 1);
+        if (reg_operands_ok(c, sti, 0, pop))
+            arith(c, &x, kinds[op], rev, sti, fpu_st(c, 0), pop);
+    }
+}
+
+/* D8/DA/DC/DE with a memory operand: the arithmetic group on m32fp,
+ * m32int, m64fp, m16int. */
+static void esc_arith_mem(struct cpu *c, const struct insn *i, int esc, uint32_t ea)
+{
+    struct fx_ctx x = fpu_ctx(c);
+    struct fx80 src;
+    switch (esc) {
+    case 0: src = fx_from_f32(&x, cpu_read(c, i->ea_seg, ea, 4)); break;
+    case 2: src = fx_from_i64((int32_t)cpu_read(c, i->ea_seg, ea, 4)); break;
+    case 4: src = fx_from_f64(&x, fpu_read64(c, i, ea)); break;
+    default: src = fx_from_i64((int16_t)cpu_read(c, i->ea_seg, ea, 2)); break;
+    }
+    int op = i->reg;
+    if (op == 2 || op == 3) {
+        compare(c, src, false, false, op == 3, &x);
+        return;
+    }
+    if (fpu_empty(c, 0)) {
+        if (fpu_underflow(c))
+            fpu_write_st(c, 0, fx_indefinite);
+        return;
+    }
+    static const int kinds[8] = {AR_ADD, AR_MUL, 0, 0, AR_SUB, AR_SUB, AR_DIV, AR_DIV};
+    arith(c, &x, kinds[op], op & 1, 0, src, false);
+}
+
+/* A one-operand op on ST(0) with the usual empty-register response. */
+static bool st0_ready(struct cpu *c)
+{
+    if (!fpu_empty(c, 0))
+        return true;
+    if (fpu_underflow(c))
+        fpu_write_st(c, 0, fx_indefinite);
+    return false;
+}
+
+static void fxam(struct cpu *c)
+{
+    struct fx80 v = fpu_st(c, 0);
+    uint16_t cc;
+    if (fpu_empty(c, 0)) {
+        cc = FSW_C3 | FSW_C0;
+    } else {
+        switch (fx_classify(v)) {
+        case FXC_UNSUPPORTED: cc = 0; break;
+        case FXC_QNAN:
+        case FXC_SNAN: cc = FSW_C0; break;
+        case FXC_NORMAL: cc = FSW_C2; break;
+        case FXC_INF: cc = FSW_C2 | FSW_C0; break;
+        case FXC_ZERO: cc = FSW_C3; break;
+        default: cc = FSW_C3 | FSW_C2; break;
+        }
+    }
+    if (fx_sign(v))
+        cc |= FSW_C1;
+    c->fpu.sw = (uint16_t)((c->fpu.sw & ~FSW_CC) | cc);
+}
+
+/* The constants to 128 bits (value = sig * 2^(exp - 16383 - 127)),
+ * rounded by RC as the 486 and later do (SDM 1 §8.3.8). */
+static void fld_const(struct cpu *c, int k)
+{
+    static const struct {
+        int32_t e;
+        uint64_t hi, lo;
+    } tab[] = {
+        {FX_BIAS + 1, 0xD49A784BCD1B8AFEull, 0x492BF6FF4DAFDB4Cull},  /* log2(10) */
+        {FX_BIAS + 0, 0xB8AA3B295C17F0BBull, 0xBE87FED0691D3E88ull},  /* log2(e) */
+        {FX_BIAS + 1, 0xC90FDAA22168C234ull, 0xC4C6628B80DC1CD1ull},  /* pi */
+        {FX_BIAS - 2, 0x9A209A84FBCFF798ull, 0x8F8959AC0B7C9178ull},  /* log10(2) */
+        {FX_BIAS - 1, 0xB17217F7D1CF79ABull, 0xC9E3B39803F2F6AFull},  /* ln(2) */
+    };
+    struct fx80 v;
+    if (k == 0)
+        v = fx_make(false, FX_BIAS, 1ull << 63);
+    else if (k == 6)
+        v = fx_make(false, 0, 0);
+    else if (k == 7) {
+        cpu_ud(c);
+    } else {
+        struct fx_ctx x = fpu_ctx(c);
+        v = fx_const(&x, tab[k - 1].e, (u128)tab[k - 1].hi << 64 | tab[k - 1].lo);
+    }
+    if (!fpu_empty(c, 7)) {
+        if (!fpu_overflow(c))
+            return;
+        v = fx_indefinite;
+    } else {
+        c->fpu.sw &= ~FSW_C1;
+    }
+    fpu_push(c, v);
+}
+
+static void set_c2(struct cpu *c, bool on)
+{
+    c->fpu.sw = (uint16_t)((c->fpu.sw & ~FSW_C2) | (on ? FSW_C2 : 0));
+}
+
+/* D9 E0-FF: the one-byte-operand group. */
+static void esc_d9_misc(struct cpu *c, const struct insn *i)
+{
+    uint8_t m = i->modrm;
+    struct fx_ctx x = fpu_ctx(c);
+    struct fx80 r, r2;
+    switch (m) {
+    case 0xE0: /* FCHS */
+    case 0xE1: /* FABS */
+        if (!st0_ready(c))
+            return;
+        r = fpu_st(c, 0);
+        r.se = m == 0xE0 ? (uint16_t)(r.se ^ 0x8000) : (uint16_t)(r.se & 0x7FFF);
+        c->fpu.sw &= ~FSW_C1;
+        fpu_write_st(c, 0, r);
+        return;
+    case 0xE4: /* FTST */
+        compare(c, fx_make(false, 0, 0), false, false, 0, &x);
+        return;
+    case 0xE5: fxam(c); return;
+    case 0xE8: case 0xE9: case 0xEA: case 0xEB: case 0xEC: case 0xED: case 0xEE: case 0xEF:
+        fld_const(c, m - 0xE8);
+        return;
+    case 0xF0: /* F2XM1 */
+        if (!st0_ready(c))
+            return;
+        r = fx_f2xm1(&x, fpu_st(c, 0));
+        if (fpu_commit(c, &x, false))
+            fpu_write_st(c, 0, r);
+        return;
+    case 0xF1: /* FYL2X */
+    case 0xF9: /* FYL2XP1 */
+    case 0xF3: /* FPATAN */
+    case 0xFD: /* FSCALE */
+        if (!reg_operands_ok(c, 1, 0, m != 0xFD)) {
+            return;
+        }
+        if (m == 0xFD)
+            r = fx_scale(&x, fpu_st(c, 0), fpu_st(c, 1));
+        else if (m == 0xF3)
+            r = fx_atan2(&x, fpu_st(c, 1), fpu_st(c, 0));
+        else
+            r = fx_yl2x(&x, fpu_st(c, 0), fpu_st(c, 1), m == 0xF9);
+        if (!fpu_commit(c, &x, false))
+            return;
+        if (m == 0xFD) {
+            fpu_write_st(c, 0, r);
+        } else {
+            fpu_write_st(c, 1, r);
+            fpu_pop(c);
+        }
+        return;
+    case 0xF2: /* FPTAN */
+    case 0xFB: /* FSINCOS */
+        if (fpu_empty(c, 0)) {
+            if (fpu_underflow(c)) {
+                fpu_write_st(c, 0, fx_indefinite);
+                fpu_push(c, fx_indefinite);
+            }
+            return;
+        }
+        if (!fpu_empty(c, 7)) {
+            if (fpu_overflow(c)) {
+                fpu_write_st(c, 0, fx_indefinite);
+                fpu_push(c, fx_indefinite);
+            }
+            return;
+        }
+        {
+            bool ok = m == 0xF2 ? fx_tan(&x, fpu_st(c, 0), &r) : fx_sincos(&x, fpu_st(c, 0), &r, &r2);
+            if (m == 0xF2)
+                r2 = fx_make(false, FX_BIAS, 1ull << 63);
+            if (!ok) {
+                set_c2(c, true);
+                return;
+            }
+            if (!fpu_commit(c, &x, false))
+                return;
+            set_c2(c, false);
+            /* A NaN or invalid operand gives NaN in both slots. */
+            if (fx_is_nan(r) && m == 0xF2)
+                r2 = r;
+            fpu_write_st(c, 0, r);
+            fpu_push(c, r2);
+        }
+        return;
+    case 0xF4: /* FXTRACT */
+        if (fpu_empty(c, 0)) {
+            if (fpu_underflow(c)) {
+                fpu_write_st(c, 0, fx_indefinite);
+                if (fpu_empty(c, 7))
+                    fpu_push(c, fx_indefinite);
+            }
+            return;
+        }
+        if (!fpu_empty(c, 7)) {
+            if (fpu_overflow(c)) {
+                fpu_write_st(c, 0, fx_indefinite);
+                fpu_push(c, fx_indefinite);
+            }
+            return;
+        }
+        {
+            struct fx80 a = fpu_st(c, 0);
+            enum fx_class k = fx_check(&x, a);
+            if (k == FXC_UNSUPPORTED) {
+                r = r2 = fx_invalid(&x);
+            } else if (k == FXC_QNAN || k == FXC_SNAN) {
+                r = r2 = fx_propagate_nan(&x, a, a);
+            } else if (k == FXC_INF) {
+                r = fx_make(false, FX_EMAX, 1ull << 63);
+                r2 = a;
+            } else if (k == FXC_ZERO) {
+                /* SDM 2 FXTRACT: ZE, exponent -inf, significand the zero. */
+                x.flags |= FSW_ZE;
+                r = fx_make(true, FX_EMAX, 1ull << 63);
+                r2 = a;
+            } else {
+                struct fx_unp u = fx_unpack(a);
+                r = fx_from_i64(u.exp - FX_BIAS);
+                r2 = fx_make(u.sign, FX_BIAS, u.sig);
+            }
+            x.up = false;
+            if (!fpu_commit(c, &x, false))
+                return;
+            fpu_write_st(c, 0, r);
+            fpu_push(c, r2);
+        }
+        return;
+    case 0xF5: /* FPREM1 */
+    case 0xF8: /* FPREM */
+        if (!reg_operands_ok(c, 0, 1, false))
+            return;
+        {
+            uint64_t q;
+            bool partial;
+            r = fx_rem(&x, fpu_st(c, 0), fpu_st(c, 1), m == 0xF5, &q, &partial);
+            x.up = false;
+            if (!fpu_commit(c, &x, false))
+                return;
+            fpu_write_st(c, 0, r);
+            uint16_t cc = 0;
+            if (partial)
+                cc = FSW_C2; /* the quotient bits are not reported */
+            else if (q & 4)
+                cc |= FSW_C0;
+            if (!partial && (q & 2))
+                cc |= FSW_C3;
+            if (!partial && (q & 1))
+                cc |= FSW_C1;
+            c->fpu.sw = (uint16_t)((c->fpu.sw & ~FSW_CC) | cc);
+        }
+        return;
+    case 0xF6: /* FDECSTP */
+    case 0xF7: /* FINCSTP */
+        fpu_set_top(c, fpu_top(c) + (m == 0xF6 ? -1 : 1));
+        c->fpu.sw &= ~FSW_C1;
+        return;
+    case 0xFA: /* FSQRT */
+    case 0xFC: /* FRNDINT */
+        if (!st0_ready(c))
+            return;
+        r = m == 0xFA ? fx_sqrt(&x, fpu_st(c, 0)) : fx_round_int(&x, fpu_st(c, 0));
+        if (fpu_commit(c, &x, false))
+            fpu_write_st(c, 0, r);
+        return;
+    case 0xFE: /* FSIN */
+    case 0xFF: /* FCOS */
+        if (!st0_ready(c))
+            return;
+        {
+            bool ok = m == 0xFE ? fx_sincos(&x, fpu_st(c, 0), &r, NULL) : fx_sincos(&x, fpu_st(c, 0), NULL, &r);
+            if (!ok) {
+                set_c2(c, true);
+                return;
+            }
+            if (!fpu_commit(c, &x, false))
+                return;
+            set_c2(c, false);
+            fpu_write_st(c, 0, r);
+        }
+        return;
+    default: cpu_ud(c);
+    }
+}
+
+static void fxch(struct cpu *c, int sti)
+{
+    if (fpu_empty(c, 0) || fpu_empty(c, sti)) {
+        if (!fpu_underflow(c))
+            return;
+        if (fpu_empty(c, 0))
+            fpu_write_st(c, 0, fx_indefinite);
+        if (fpu_empty(c, sti))
+            fpu_write_st(c, sti, fx_indefinite);
+    }
+    struct fx80 a = fpu_st(c, 0), b = fpu_st(c, sti);
+    fpu_write_st(c, 0, b);
+    fpu_write_st(c, sti, a);
+    c->fpu.sw &= ~FSW_C1;
+}
+
+/* FLD ST(i), FST/FSTP ST(i). */
+static void fld_sti(struct cpu *c, int sti)
+{
+    struct fx80 v = fpu_st(c, sti);
+    if (fpu_empty(c, sti)) {
+        if (!fpu_underflow(c))
+            return;
+        v = fx_indefinite;
+    }
+    if (!fpu_empty(c, 7)) {
+        if (!fpu_overflow(c))
+            return;
+        v = fx_indefinite;
+    } else {
+        c->fpu.sw &= ~FSW_C1;
+    }
+    fpu_push(c, v);
+}
+
+static void fst_sti(struct cpu *c, int sti, bool pop)
+{
+    struct fx80 v = fpu_st(c, 0);
+    if (fpu_empty(c, 0)) {
+        if (!fpu_underflow(c))
+            return;
+        v = fx_indefinite;
+    } else {
+        c->fpu.sw &= ~FSW_C1;
+    }
+    fpu_write_st(c, sti, v);
+    if (pop)
+        fpu_pop(c);
+}
+
+static void fcmov(struct cpu *c, const struct insn *i, int esc)
+{
+    if (c->model < CPU_PENTIUM2)
+        cpu_ud(c);
+    /* DA: B E BE U; DB: the negations (SDM 2 FCMOVcc). */
+    static const int cc[4] = {2, 4, 6, 10}; /* Jcc conditions B, E, BE, P */
+    bool take = cpu_cond(c, cc[i->reg & 3] | (esc == 3 ? 1 : 0));
+    if (fpu_empty(c, 0) || fpu_empty(c, i->rm)) {
+        if (fpu_underflow(c) && take)
+            fpu_write_st(c, 0, fx_indefinite);
+        return;
+    }
+    c->fpu.sw &= ~FSW_C1;
+    if (take)
+        fpu_write_st(c, 0, fpu_st(c, i->rm));
+}
+
+static void esc_reg(struct cpu *c, const struct insn *i, int esc)
+{
+    int reg = i->reg, rm = i->rm;
+    switch (esc) {
+    case 0: esc_arith_reg(c, i, 0); return;
+    case 1:
+        switch (reg) {
+        case 0: fld_sti(c, rm); return;
+        case 1: fxch(c, rm); return;
+        case 2:
+            if (rm == 0)
+                return; /* FNOP */
+            break;
+        case 3: fst_sti(c, rm, true); return; /* FSTP1, reserved alias */
+        default: esc_d9_misc(c, i); return;
+        }
+        break;
+    case 2:
+        if (reg < 4) {
+            fcmov(c, i, 2);
+            return;
+        }
+        if (i->modrm == 0xE9) {
+            struct fx_ctx x = fpu_ctx(c);
+            compare(c, fpu_st(c, 1), fpu_empty(c, 1), true, 2, &x); /* FUCOMPP */
+            return;
+        }
+        break;
+    case 3:
+        if (reg < 4) {
+            fcmov(c, i, 3);
+            return;
+        }
+        if (reg == 4) {
+            switch (rm) {
+            case 0: case 1: case 4: return; /* FNENI, FNDISI, FNSETPM: 287-only, no-ops */
+            case 2: fpu_fclex(c); return;
+            case 3: fpu_init_state(c); return;
+            default: break;
+            }
+            break;
+        }
+        if (reg == 5 || reg == 6) {
+            if (c->model < CPU_PENTIUM2)
+                cpu_ud(c);
+            compare_eflags(c, rm, reg == 5, false);
+            return;
+        }
+        break;
+    case 4: esc_arith_reg(c, i, 4); return;
+    case 5:
+        switch (reg) {
+        case 0: /* FFREE */
+            fpu_set_tag(c, fpu_phys(c, rm), FTAG_EMPTY);
+            return;
+        case 1: fxch(c, rm); return;
+        case 2: fst_sti(c, rm, false); return;
+        case 3: fst_sti(c, rm, true); return;
+        case 4:
+        case 5: {
+            struct fx_ctx x = fpu_ctx(c);
+            compare(c, fpu_st(c, rm), fpu_empty(c, rm), true, reg == 5, &x);
+            return;
+        }
+        default: break;
+        }
+        break;
+    case 6:
+        if (reg == 3) {
+            if (rm != 1)
+                break;
+            struct fx_ctx x = fpu_ctx(c);
+            compare(c, fpu_st(c, 1), fpu_empty(c, 1), false, 2, &x); /* FCOMPP */
+            return;
+        }
+        esc_arith_reg(c, i, 6);
+        return;
+    case 7:
+        switch (reg) {
+        case 0: /* FFREEP: free, then pop (undocumented, P6 has it) */
+            fpu_set_tag(c, fpu_phys(c, rm), FTAG_EMPTY);
+            fpu_pop(c);
+            return;
+        case 1: fxch(c, rm); return;
+        case 2:
+        case 3: fst_sti(c, rm, true); return;
+        case 4:
+            if (rm == 0) {
+                CPU_R16(c, R_EAX) = c->fpu.sw; /* FNSTSW AX */
+                return;
+            }
+            break;
+        case 5:
+        case 6:
+            if (c->model < CPU_PENTIUM2)
+                cpu_ud(c);
+            compare_eflags(c, rm, reg == 5, true);
+            return;
+        default: break;
+        }
+        break;
+    }
+    cpu_ud(c);
+}
+
+/* Control instructions (SDM 1 §8.3.12 and §8.1.8): they neither wait for
+ * pending exceptions (the FN forms) nor update the instruction pointers. */
+static bool is_nowait(int esc, const struct insn *i)
+{
+    if (i->mod != 3)
+        return (esc == 1 && (i->reg == 6 || i->reg == 7)) || (esc == 5 && (i->reg == 6 || i->reg == 7));
+    return (esc == 3 && i->reg == 4 && i->rm <= 4) || (esc == 7 && i->reg == 4 && i->rm == 0);
+}
+
+static bool is_control(int esc, const struct insn *i)
+{
+    if (i->mod != 3)
+        return (esc == 1 && i->reg >= 4) || (esc == 5 && (i->reg == 4 || i->reg >= 6));
+    return (esc == 3 && i->reg == 4 && i->rm <= 4) || (esc == 7 && i->reg == 4 && i->rm == 0);
+}
+
+/* No FPU fitted (8086-386 here): ESC computes its address and does nothing,
+ * so FNSTSW leaves memory unchanged and software's FPU probe finds none;
+ * CR0.EM/TS raise #NM as the manual says. */
+static void esc_absent(struct cpu *c)
+{
+    if (c->model >= CPU_286 && (c->cr[0] & (CR0_EM | CR0_TS)))
+        cpu_exception(c, EXC_NM, EXC_NO_ERR);
+}
+
+void op_esc(struct cpu *c, const struct insn *i)
+{
+    if (!fpu_present(c)) {
+        esc_absent(c);
+        return;
+    }
+    /* SDM 3A §2.5 (CR0.EM, CR0.TS): any ESC raises #NM. */
+    if (c->cr[0] & (CR0_EM | CR0_TS))
+        cpu_exception(c, EXC_NM, EXC_NO_ERR);
+    int esc = i->op & 7;
+    if (!is_nowait(esc, i) && !fpu_check_pending(c))
+        return;
+    bool mem = i->mod != 3;
+    uint32_t ea = mem ? insn_ea(c, i) : 0;
+    if (!is_control(esc, i)) {
+        struct fpu *f = &c->fpu;
+        f->fip = c->insn_eip;
+        f->fcs = c->seg[S_CS].sel;
+        f->fop = (uint16_t)((esc << 8) | i->modrm);
+        if (mem) {
+            f->fdp = ea;
+            f->fds = c->seg[i->ea_seg].sel;
+        }
+    }
+    if (!mem) {
+        esc_reg(c, i, esc);
+        return;
+    }
+    switch (esc) {
+    case 0:
+    case 2:
+    case 4:
+    case 6: esc_arith_mem(c, i, esc, ea); return;
+    default: fpu_load_store_mem(c, i, ea); return;
+    }
+}

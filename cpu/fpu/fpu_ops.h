@@ -1,0 +1,64 @@
+/* The x87 register stack, tags and exception reporting shared by the
+ * instruction handlers in cpu/fpu (fpu_ops.c, fpu_ldst.c, fpu_env.c, mmx.c). */
+#ifndef REX86_FPU_OPS_H
+#define REX86_FPU_OPS_H
+
+#include "cpu/cpu_priv.h"
+#include "cpu/fpu/fpu_priv.h"
+
+static inline int fpu_top(const struct cpu *c) { return (c->fpu.sw >> 11) & 7; }
+static inline void fpu_set_top(struct cpu *c, int t)
+{
+    c->fpu.sw = (uint16_t)((c->fpu.sw & ~FSW_TOP) | ((t & 7) << 11));
+}
+static inline int fpu_phys(const struct cpu *c, int i) { return (fpu_top(c) + i) & 7; }
+static inline int fpu_tag(const struct cpu *c, int phys) { return (c->fpu.tw >> (2 * phys)) & 3; }
+static inline void fpu_set_tag(struct cpu *c, int phys, int tag)
+{
+    c->fpu.tw = (uint16_t)((c->fpu.tw & ~(3u << (2 * phys))) | ((unsigned)tag << (2 * phys)));
+}
+static inline bool fpu_empty(const struct cpu *c, int i) { return fpu_tag(c, fpu_phys(c, i)) == FTAG_EMPTY; }
+static inline struct fx80 fpu_st(const struct cpu *c, int i) { return c->fpu.st[fpu_phys(c, i)]; }
+
+/* The tag a value gets when written (SDM 1 §8.1.7). */
+int fpu_tag_of(struct fx80 v);
+void fpu_write_st(struct cpu *c, int i, struct fx80 v);
+void fpu_push(struct cpu *c, struct fx80 v);
+void fpu_pop(struct cpu *c);
+
+/* The operation environment from the control word. */
+struct fx_ctx fpu_ctx(const struct cpu *c);
+/* Merge an operation's flags into the status word and set C1 from its
+ * rounding. Returns false when an unmasked exception forbids writing the
+ * result: IE, DE, ZE always, OE and UE too for a memory destination. */
+bool fpu_commit(struct cpu *c, const struct fx_ctx *x, bool mem_dest);
+/* Recompute ES/B from the flags and masks, driving FERR# as needed. */
+void fpu_update_es(struct cpu *c);
+/* Stack underflow (reading an empty register) and overflow (pushing onto a
+ * full one): IE+SF with C1 = 0 or 1. Return true when IE is masked and the
+ * masked response (the indefinite) should proceed. */
+bool fpu_underflow(struct cpu *c);
+bool fpu_overflow(struct cpu *c);
+/* A waiting instruction with an unmasked exception pending: #MF when
+ * CR0.NE=1, else FERR# (IRQ 13) and a freeze until IGNNE#. Returns false
+ * when the instruction must not run yet (it will be retried). */
+bool fpu_check_pending(struct cpu *c);
+
+/* Memory operands: offset k bytes after the effective address. */
+uint32_t fpu_ea_add(const struct insn *i, uint32_t ea, uint32_t k);
+uint64_t fpu_read64(struct cpu *c, const struct insn *i, uint32_t ea);
+void fpu_write64(struct cpu *c, const struct insn *i, uint32_t ea, uint64_t v);
+struct fx80 fpu_read80(struct cpu *c, const struct insn *i, uint32_t ea);
+void fpu_write80(struct cpu *c, const struct insn *i, uint32_t ea, struct fx80 v);
+
+/* Handlers by escape byte (fpu_ldst.c, fpu_env.c). */
+void fpu_load_store_mem(struct cpu *c, const struct insn *i, uint32_t ea);
+void fpu_int_mem(struct cpu *c, const struct insn *i, uint32_t ea);
+void fpu_fldenv(struct cpu *c, const struct insn *i, uint32_t ea);
+void fpu_fstenv(struct cpu *c, const struct insn *i, uint32_t ea);
+void fpu_frstor(struct cpu *c, const struct insn *i, uint32_t ea);
+void fpu_fsave(struct cpu *c, const struct insn *i, uint32_t ea);
+void fpu_fldcw(struct cpu *c, uint16_t cw);
+void fpu_fclex(struct cpu *c);
+
+#endif
