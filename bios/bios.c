@@ -4,14 +4,7 @@
 #include <string.h>
 
 #include "bios/bios_priv.h"
-/* The video BIOS (INT 10h) comes from the VGA side; until its header
- * lands, the BIOS builds without it (no INT 10h). */
-#if __has_include("bios/video.h")
 #include "bios/video.h"
-#define BIOS_HAVE_VIDEO 1
-#else
-#define BIOS_HAVE_VIDEO 0
-#endif
 
 /* --- guest memory ------------------------------------------------------- */
 
@@ -197,11 +190,7 @@ void bios_trap(struct machine *m, uint8_t num)
     case 0x08: bios_int08(m); break;
     case 0x09: bios_int09(m); break;
     case 0x0E: bios_wr8(m, BDA(0x3E), bios_rd8(m, BDA(0x3E)) | 0x80); break;
-    case 0x10:
-#if BIOS_HAVE_VIDEO
-        bios_int10(m);
-#endif
-        break;
+    case 0x10: bios_int10(m); break;
     case 0x11: bios_int11(m); break;
     case 0x12: bios_int12(m); break;
     case 0x13: bios_int13(m, false); break;

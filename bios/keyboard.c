@@ -252,8 +252,10 @@ void bios_int09(struct machine *m)
         bios_wr8(m, KF3, f3 | 0x02);
         return;
     }
-    if (code == 0x00 || code == 0xFF || code == 0xFA || code == 0xFE || code == 0xAA || code == 0xEE)
-        return; /* overrun, ACK, resend, self-test, echo */
+    /* Overrun, ACK, resend. (0xAA is not filtered: it is also the Left
+     * Shift break code.) */
+    if (code == 0x00 || code == 0xFF || code == 0xFA || code == 0xFE)
+        return;
     bool e0 = (f3 & 0x02) != 0;
     bios_wr8(m, KF3, f3 & ~0x02);
     bool up = (code & 0x80) != 0;

@@ -4,14 +4,7 @@
 #include <string.h>
 
 #include "bios/bios_priv.h"
-/* The video BIOS (INT 10h) comes from the VGA side; until its header
- * lands, the BIOS builds without it (no INT 10h). */
-#if __has_include("bios/video.h")
 #include "bios/video.h"
-#define BIOS_HAVE_VIDEO 1
-#else
-#define BIOS_HAVE_VIDEO 0
-#endif
 
 #define EBDA_SEG 0x9FC0u
 #define STACK_TOP 0x7C00u
@@ -212,9 +205,7 @@ void bios_post(struct machine *m)
     bios_kbd_post(m);
     bios_disk_post(m);
     cmos_checksum(m);
-#if BIOS_HAVE_VIDEO
     bios_video_init(m);
-#endif
     m->bios->optrom_next = 0xC0000;
     R_AL(c) = 0;
 }
