@@ -211,7 +211,7 @@ struct fx80 fx_rem(struct fx_ctx *x, struct fx80 a, struct fx80 b, bool near, ui
         /* |a| < |b|: FPREM leaves a; FPREM1 rounds the quotient to 1 when
          * |a| > |b|/2. */
         if (!near || d < -1 || ua.sig <= ub.sig)
-            return a;
+            return fx_round_pack(x, sign, ua.exp, (u128)ua.sig << 64, 64);
         *q = 1;
         u128 r = ((u128)ub.sig << 64) - ((u128)ua.sig << 63);
         int sh = clz128(r);
@@ -249,6 +249,7 @@ struct fx80 fx_scale(struct fx_ctx *x, struct fx80 a, struct fx80 b)
     if (ca == FXC_QNAN || ca == FXC_SNAN || cb == FXC_QNAN || cb == FXC_SNAN)
         return fx_propagate_nan(x, a, b);
     bool bs = fx_sign(b);
+    fx_flag_de(x, ca, cb);
     if (cb == FXC_INF) {
         if ((ca == FXC_ZERO && !bs) || (ca == FXC_INF && bs))
             return fx_invalid(x);
@@ -256,7 +257,6 @@ struct fx80 fx_scale(struct fx_ctx *x, struct fx80 a, struct fx80 b)
             return a;
         return bs ? fx_make(fx_sign(a), 0, 0) : fx_make(fx_sign(a), FX_EMAX, 1ull << 63);
     }
-    fx_flag_de(x, ca, cb);
     if (ca == FXC_ZERO || ca == FXC_INF)
         return a;
     int32_t n = 0;

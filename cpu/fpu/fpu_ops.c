@@ -116,15 +116,27 @@ static void esc_arith_reg(struct cpu *c, const struct insn *i, int esc)
  * m32int, m64fp, m16int. */
 static void esc_arith_mem(struct cpu *c, const struct insn *i, int esc, uint32_t ea)
 {
-    struct fx_ctx x = fpu_ctx(c);
+    struct fx_ctx x = fpu_ctx(c), xc = x;
     struct fx80 src;
     switch (esc) {
-    case 0: src = fx_from_f32(&x, cpu_read(c, i->ea_seg, ea, 4)); break;
+    case 0: src = fx_from_f32(&xc, cpu_read(c, i->ea_seg, ea, 4)); break;
     case 2: src = fx_from_i64((int32_t)cpu_read(c, i->ea_seg, ea, 4)); break;
-    case 4: src = fx_from_f64(&x, fpu_read64(c, i, ea)); break;
+    case 4: src = fx_from_f64(&xc, fpu_read64(c, i, ea)); break;
     default: src = fx_from_i64((int16_t)cpu_read(c, i->ea_seg, ea, 2)); break;
     }
     int op = i->reg;
+    /* The conversion's IE stands; its DE follows the rule for a denormal
+     * operand of this operation. */
+    x.flags = xc.flags & FSW_IE;
+    if (xc.flags & FSW_DE) {
+        static const int de_kind[8] = {FX_DE_ADD, FX_DE_MUL, FX_DE_ADD, FX_DE_ADD,
+                                       FX_DE_ADD, FX_DE_ADD, FX_DE_DIV, FX_DE_DIV};
+        enum fx_class a = fx_classify(fpu_st(c, 0));
+        bool rev = op == 5 || op == 7;
+        if (fpu_empty(c, 0) ||
+            (rev ? fx_de_applies(de_kind[op], FXC_DENORMAL, a) : fx_de_applies(de_kind[op], a, FXC_DENORMAL)))
+            x.flags |= FSW_DE;
+    }
     if (op == 2 || op == 3) {
         compare(c, src, false, false, op == 3, &x);
         return;
@@ -328,6 +340,7 @@ static void esc_d9_misc(struct cpu *c, const struct insn *i)
                 r = fx_make(true, FX_EMAX, 1ull << 63);
                 r2 = a;
             } else {
+                fx_flag_de(&x, k, k);
                 struct fx_unp u = fx_unpack(a);
                 r = fx_from_i64(u.exp - FX_BIAS);
                 r2 = fx_make(u.sign, FX_BIAS, u.sig);

@@ -82,6 +82,10 @@ struct fx80 fx_invalid(struct fx_ctx *x);
 /* Check an operand: IE for unsupported/SNaN. Returns the class. */
 enum fx_class fx_check(struct fx_ctx *x, struct fx80 a);
 void fx_flag_de(struct fx_ctx *x, enum fx_class a, enum fx_class b);
+/* Whether a dyadic operation of this kind reports DE for operands of these
+ * classes (a denormal among them, and nothing decided before computing). */
+enum { FX_DE_ADD, FX_DE_MUL, FX_DE_DIV };
+bool fx_de_applies(int kind, enum fx_class a, enum fx_class b);
 
 /* Conversions and the rest (fpu_conv.c). */
 struct fx80 fx_from_f32(struct fx_ctx *x, uint32_t v);

@@ -43,6 +43,17 @@ void fx_flag_de(struct fx_ctx *x, enum fx_class a, enum fx_class b)
         x->flags |= FSW_DE;
 }
 
+static bool is_nanish(enum fx_class k) { return k == FXC_QNAN || k == FXC_SNAN || k == FXC_UNSUPPORTED; }
+
+bool fx_de_applies(int kind, enum fx_class a, enum fx_class b)
+{
+    if (is_nanish(a) || is_nanish(b))
+        return false;
+    if (kind == FX_DE_DIV && b == FXC_ZERO)
+        return false; /* a zero divisor decides (ZE or IE) first */
+    return a == FXC_DENORMAL || b == FXC_DENORMAL;
+}
+
 struct fx_unp fx_unpack(struct fx80 a)
 {
     struct fx_unp u = {fx_sign(a), fx_exp(a), a.sig};
@@ -148,16 +159,19 @@ normal:;
             e++;
         }
     }
+    if (e >= emaxf && !(x->mask & FSW_OE) && !adjust) {
+        /* A memory destination takes nothing: only OE (SDM 1 §4.9.1.4). */
+        x->flags |= FSW_OE;
+        x->up = false;
+        *pe = emaxf;
+        return 0;
+    }
     if (rest)
         x->flags |= FSW_PE;
     x->up = inc;
     if (e >= emaxf) {
         if (!(x->mask & FSW_OE)) {
             x->flags |= FSW_OE;
-            if (!adjust) {
-                *pe = emaxf;
-                return 0;
-            }
             e -= adjust;
             if (e < emaxf) {
                 *pe = e;
@@ -210,11 +224,13 @@ static struct fx80 fx_inf(bool sign) { return fx_make(sign, FX_EMAX, 1ull << 63)
 
 /* Two operands checked for the invalid/NaN cases shared by all the dyadic
  * operations. Returns true with *r set when the result is decided. */
-static bool dyadic_special(struct fx_ctx *x, struct fx80 a, struct fx80 b, enum fx_class *ca,
+static bool dyadic_special(struct fx_ctx *x, int kind, struct fx80 a, struct fx80 b, enum fx_class *ca,
                            enum fx_class *cb, struct fx80 *r)
 {
     *ca = fx_check(x, a);
     *cb = fx_check(x, b);
+    if (fx_de_applies(kind, *ca, *cb))
+        x->flags |= FSW_DE;
     if (*ca == FXC_UNSUPPORTED || *cb == FXC_UNSUPPORTED) {
         *r = fx_invalid(x);
         return true;
@@ -230,7 +246,7 @@ struct fx80 fx_add(struct fx_ctx *x, struct fx80 a, struct fx80 b, bool sub)
 {
     enum fx_class ca, cb;
     struct fx80 r;
-    if (dyadic_special(x, a, b, &ca, &cb, &r))
+    if (dyadic_special(x, FX_DE_ADD, a, b, &ca, &cb, &r))
         return r;
     bool sa = fx_sign(a), sb = fx_sign(b) ^ sub;
     if (ca == FXC_INF || cb == FXC_INF) {
@@ -238,7 +254,6 @@ struct fx80 fx_add(struct fx_ctx *x, struct fx80 a, struct fx80 b, bool sub)
             return fx_invalid(x);
         return fx_inf(ca == FXC_INF ? sa : sb);
     }
-    fx_flag_de(x, ca, cb);
     if (ca == FXC_ZERO && cb == FXC_ZERO)
         return fx_make(sa == sb ? sa : x->rc == RC_DOWN, 0, 0);
     if (ca == FXC_ZERO || cb == FXC_ZERO) {
@@ -272,7 +287,7 @@ struct fx80 fx_mul(struct fx_ctx *x, struct fx80 a, struct fx80 b)
 {
     enum fx_class ca, cb;
     struct fx80 r;
-    if (dyadic_special(x, a, b, &ca, &cb, &r))
+    if (dyadic_special(x, FX_DE_MUL, a, b, &ca, &cb, &r))
         return r;
     bool s = fx_sign(a) ^ fx_sign(b);
     if (ca == FXC_INF || cb == FXC_INF) {
@@ -280,7 +295,6 @@ struct fx80 fx_mul(struct fx_ctx *x, struct fx80 a, struct fx80 b)
             return fx_invalid(x);
         return fx_inf(s);
     }
-    fx_flag_de(x, ca, cb);
     if (ca == FXC_ZERO || cb == FXC_ZERO)
         return fx_make(s, 0, 0);
     struct fx_unp ua = fx_unpack(a), ub = fx_unpack(b);
@@ -292,7 +306,7 @@ struct fx80 fx_div(struct fx_ctx *x, struct fx80 a, struct fx80 b)
 {
     enum fx_class ca, cb;
     struct fx80 r;
-    if (dyadic_special(x, a, b, &ca, &cb, &r))
+    if (dyadic_special(x, FX_DE_DIV, a, b, &ca, &cb, &r))
         return r;
     bool s = fx_sign(a) ^ fx_sign(b);
     if (ca == FXC_INF)
@@ -305,7 +319,6 @@ struct fx80 fx_div(struct fx_ctx *x, struct fx80 a, struct fx80 b)
         x->flags |= FSW_ZE;
         return fx_inf(s);
     }
-    fx_flag_de(x, ca, cb);
     if (ca == FXC_ZERO)
         return fx_make(s, 0, 0);
     struct fx_unp ua = fx_unpack(a), ub = fx_unpack(b);

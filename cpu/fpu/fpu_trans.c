@@ -111,11 +111,11 @@ bool fx_sincos(struct fx_ctx *x, struct fx80 a, struct fx80 *sin_out, struct fx8
     case 2: sv = s; sv.s = !sv.s; cv = c; cv.s = !cv.s; break;
     default: sv = c; sv.s = !sv.s; cv = s; break;
     }
-    /* Both results of FSINCOS are rounded; C1 reports the last one. */
-    if (sin_out)
-        s0 = xf_round(x, sv);
+    /* Both results of FSINCOS are rounded; C1 reports the sine's. */
     if (cos_out)
         c0 = xf_round(x, cv);
+    if (sin_out)
+        s0 = xf_round(x, sv);
     if (sin_out)
         *sin_out = s0;
     if (cos_out)

@@ -38,6 +38,9 @@ struct xf xf_ldexp(struct xf a, int n)
     return a;
 }
 
+/* Addition on 256 bits, then the low half folded into the sticky bit:
+ * each result is the exact sum rounded to odd, so a tiny term added to an
+ * exact value stays on the correct side of it. */
 struct xf xf_add(struct xf a, struct xf b)
 {
     if (!b.m)
@@ -49,12 +52,40 @@ struct xf xf_add(struct xf a, struct xf b)
         a = b;
         b = t;
     }
-    /* One bit of headroom for the carry; the rest of b stays sticky. */
-    u128 am = shr_jam(a.m, 1);
-    int64_t d = (int64_t)a.e - b.e + 1;
-    u128 bm = shr_jam(b.m, d > 200 ? 200 : (int)d);
-    u128 r = a.s == b.s ? am + bm : am - bm;
-    return xf_norm(a.s, a.e + 1, r);
+    u128 ah = a.m >> 1, al = a.m << 127, bh, bl;
+    int64_t s = (int64_t)a.e - b.e + 1; /* one bit of headroom for the carry */
+    if (s >= 256) {
+        bh = 0;
+        bl = 1;
+    } else if (s >= 128) {
+        bh = 0;
+        bl = shr_jam(b.m, (int)(s - 128));
+    } else {
+        bh = b.m >> s;
+        bl = b.m << (128 - s);
+    }
+    u128 hi, lo;
+    if (a.s == b.s) {
+        lo = al + bl;
+        hi = ah + bh + (lo < al);
+    } else {
+        lo = al - bl;
+        hi = ah - bh - (al < bl);
+    }
+    if (!hi && !lo) {
+        struct xf z = {false, 0, 0};
+        return z;
+    }
+    int sh = hi ? clz128(hi) : 128 + clz128(lo);
+    if (sh >= 128) {
+        hi = lo << (sh - 128);
+        lo = 0;
+    } else if (sh > 0) {
+        hi = (hi << sh) | (lo >> (128 - sh));
+        lo <<= sh;
+    }
+    struct xf r = {a.s, a.e + 1 - sh, hi | (lo != 0)};
+    return r;
 }
 
 struct xf xf_sub(struct xf a, struct xf b)
