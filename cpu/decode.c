@@ -320,6 +320,8 @@ have_info:
 
     if (model >= CPU_286 && pos > max_len)
         return -1;
+    if ((oi->attr & A_MODREG) && i->mod != 3)
+        i->info = &op_invalid;
     /* Default segment: SS for BP/ESP/EBP-based addressing. */
     uint8_t dseg = (i->base == R_EBP || i->base == R_ESP) ? S_SS : S_DS;
     i->ea_seg = i->seg != S_NONE ? i->seg : dseg;

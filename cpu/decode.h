@@ -39,6 +39,7 @@ enum {
 #define A_PM 0x0040u     /* #UD in real and V86 mode */
 #define A_UNDOC 0x0080u  /* undocumented form */
 #define A_GROUP 0x0100u  /* ModRM reg selects the row (set by the table builder) */
+#define A_MODREG 0x0200u /* ModRM must name a register, else invalid (#UD): MMX shifts by imm8 */
 
 struct opinfo {
     const char *mnem;

@@ -382,11 +382,13 @@ uint32_t cpu_feature_edx(const struct cpu *c)
 {
     uint32_t f = 0;
     if (c->model >= CPU_486)
-        f |= 1u << 1; /* VME */
+        f |= (1u << 0) | (1u << 1); /* FPU (cpu/fpu), VME */
     if (c->model >= CPU_PENTIUM)
         f |= (1u << 2) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 8); /* DE PSE TSC MSR CX8 */
     if (c->model >= CPU_PENTIUM2)
         f |= (1u << 6) | (1u << 11) | (1u << 12) | (1u << 13) | (1u << 15); /* PAE SEP MTRR PGE CMOV */
+    if (c->model >= CPU_PENTIUM2)
+        f |= (1u << 23) | (1u << 24); /* MMX FXSR (cpu/fpu/mmx.c) */
     return f;
 }
 

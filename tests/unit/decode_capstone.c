@@ -144,11 +144,17 @@ enum exc {
      * and the meaning of these is op_esc's business. Only encodings that are
      * blank in those maps (x87_reserved) are let through. */
     EXC_X87_RESERVED,
+    /* SDM 2 Appendix A.2.5 and table A-3: a 66 prefix before an MMX opcode
+     * (0F 60-7F, 0F D0-FF) selects the SSE2 instruction (0F 6F is MOVDQA),
+     * which the Pentium II lacks: rex86 decodes the MMX row and its handler
+     * raises #UD. Capstone prints the SSE2 name; the length must agree. */
+    EXC_MMX_SSE2,
     EXC_COUNT
 };
 static const char *const exc_name[EXC_COUNT] = {"cbw/cwd in 16-bit mode", "66/67 not the last prefix",
                                                 "0F 1F NOP with mod=11",
-                                                "reserved x87 encodings capstone rejects"};
+                                                "reserved x87 encodings capstone rejects",
+                                                "66 before MMX opcodes (SSE2 forms)"};
 
 /* The blanks of the Intel x87 maps: ModRM C0-FF per escape (bit n = C0 + n),
  * and the reserved reg values of the memory forms. */
@@ -198,6 +204,8 @@ static int capstone_exception(const struct insn *in, bool def32, bool cs_ok, con
     }
     if (!cs_ok && in->op == 0x11F && in->mod == 3)
         return EXC_NOP_REG;
+    if (cs_ok && in->os32 != def32 && ((in->op >= 0x160 && in->op <= 0x17F) || (in->op >= 0x1D0 && in->op <= 0x1FF)))
+        return EXC_MMX_SSE2;
     if (!cs_ok && (in->info->attr & A_FPU) && x87_reserved(in))
         return EXC_X87_RESERVED;
     return -1;
