@@ -176,9 +176,10 @@ void machine_destroy(struct machine *m)
 void machine_reset(struct machine *m)
 {
     m->reset_request = false;
-    mem_set_a20(m, m->cfg.cpu_model >= CPU_286 ? false : true);
-    if (m->cfg.bare)
-        mem_set_a20(m, true);
+    /* A20 comes up enabled, as on QEMU's PC: the reset vector of the 386
+     * and later sits at FFFFFFF0, which a masked A20 would move. The BIOS
+     * and the 8042 gate it from there. */
+    mem_set_a20(m, true);
     for (int k = 0; k < m->device_count; k++)
         if (m->devices[k].reset)
             m->devices[k].reset(m->devices[k].opaque);
