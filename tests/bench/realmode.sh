@@ -31,7 +31,7 @@ echo "realmode: $insns guest instructions in $host s: $mips guest MIPS (rex86 $(
 if command -v qemu-system-i386 >/dev/null 2>&1; then
     start=$(date +%s.%N)
     qstatus=0
-    qemu-system-i386 -bios "$rom" -display none -serial none -debugcon none -no-reboot \
+    qemu-system-i386 -bios "$rom" -display none -serial none -debugcon null -no-reboot \
         -device isa-debug-exit,iobase=0xf4,iosize=0x04 || qstatus=$?
     end=$(date +%s.%N)
     awk -v s="$start" -v e="$end" -v n="$insns" -v st="$qstatus" 'BEGIN {

@@ -1,22 +1,32 @@
 # rex86_guest_rom(NAME SOURCE [DEFINES ...]): assembles a guest ROM with nasm
 # at build time into ${CMAKE_CURRENT_BINARY_DIR}/NAME.bin, with
-# tests/guest/lib/ on the include path. Used by tests/guest and tests/bench.
+# tests/guest/lib/ on the include path (DEFINES become -D options). Used by
+# tests/guest and tests/bench.
 set(REX86_GUEST_LIB ${CMAKE_CURRENT_LIST_DIR}/lib)
 set(REX86_GUEST_RUNNER ${CMAKE_CURRENT_LIST_DIR}/run_guest.cmake)
 
-function(rex86_guest_rom name source)
+function(rex86_nasm_image name source out)
   file(GLOB lib_incs CONFIGURE_DEPENDS ${REX86_GUEST_LIB}/*.inc)
   set(defines)
   foreach(d ${ARGN})
     list(APPEND defines -D${d})
   endforeach()
-  set(out ${CMAKE_CURRENT_BINARY_DIR}/${name}.bin)
   add_custom_command(OUTPUT ${out}
     COMMAND ${NASM} -f bin -Werror -I ${REX86_GUEST_LIB}/ ${defines} -o ${out} ${source}
     DEPENDS ${source} ${lib_incs}
-    COMMENT "Assembling guest ROM ${name}.bin"
+    COMMENT "Assembling guest image ${name}"
     VERBATIM)
   add_custom_target(rom_${name} ALL DEPENDS ${out})
+endfunction()
+
+function(rex86_guest_rom name source)
+  rex86_nasm_image(${name} ${source} ${CMAKE_CURRENT_BINARY_DIR}/${name}.bin ${ARGN})
+endfunction()
+
+# rex86_guest_disk(NAME SOURCE): a whole disk image (e.g. a boot floppy)
+# assembled into ${CMAKE_CURRENT_BINARY_DIR}/NAME.img.
+function(rex86_guest_disk name source)
+  rex86_nasm_image(${name} ${source} ${CMAKE_CURRENT_BINARY_DIR}/${name}.img ${ARGN})
 endfunction()
 
 # rex86_guest_test(NAME STATUS REGEX ARGS...): a CTest that runs rex86 with
