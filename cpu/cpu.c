@@ -1,5 +1,6 @@
 /* CPU lifecycle and models: reset state, the model switch, EFLAGS with the
  * model's fixed bits, and the lazy-flag evaluator. */
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -41,6 +42,13 @@ void cpu_init(struct cpu *c, struct machine *m, enum cpu_model model)
     c->m = m;
     c->model = model;
     c->tlb_cur = c->tlb[0];
+    cpu_dcache_init(c);
+}
+
+void cpu_free(struct cpu *c)
+{
+    free(c->dcache);
+    c->dcache = NULL;
 }
 
 void cpu_seg_update_access(struct cpu *c, int seg)

@@ -166,6 +166,9 @@ struct cpu {
     struct tlb_entry *tlb_cur;
     uint32_t tlb_mem_gen; /* mem.generation the TLB was filled under */
 
+    /* Decoded-instruction cache of the interpreter (cpu/exec.c). */
+    struct dcache_entry *dcache;
+
     /* The exception being raised (set before unwinding). */
     int exc_vector;
     int exc_error;
@@ -190,6 +193,7 @@ struct cpu {
 /* Lifecycle. */
 void cpu_init(struct cpu *c, struct machine *m, enum cpu_model model);
 void cpu_reset(struct cpu *c);
+void cpu_free(struct cpu *c);
 int cpu_model_parse(const char *name, enum cpu_model *out);
 const char *cpu_model_name(enum cpu_model model);
 

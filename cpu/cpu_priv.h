@@ -221,6 +221,9 @@ void cpu_iret(struct cpu *c, bool os32);
  * checked against the CS limit. */
 void cpu_jump_near(struct cpu *c, uint32_t target, bool os32);
 
+/* The decoded-instruction cache (cpu/exec.c). */
+void cpu_dcache_init(struct cpu *c);
+
 /* Debug: raise #UD. */
 _Noreturn void cpu_ud(struct cpu *c);
 

@@ -1,6 +1,8 @@
 /* The run loop of the interpreter: fetch and decode at CS:EIP, dispatch to
  * the op_* handler, deliver interrupts and exceptions (with #DF and the
  * triple-fault shutdown), the interrupt shadow and single-step traps. */
+#include <stdlib.h>
+
 #include "cpu/cpu_priv.h"
 
 /* Protected-mode delivery through the IDT (cpu/protect.c). */
@@ -90,11 +92,48 @@ static void deliver_fault(struct cpu *c)
     c->exc_depth = 0;
 }
 
+/* The interpreter's decode cache: decoding costs more than running most
+ * instructions, so decoded forms are kept by linear address and reused when
+ * the bytes in memory still match the bytes they were decoded from. The byte
+ * comparison makes self-modifying code safe without any invalidation. */
+#define DCACHE_BITS 12
+#define DCACHE_SIZE (1u << DCACHE_BITS)
+
+struct dcache_entry {
+    uint32_t lin;
+    uint8_t def32;
+    uint8_t len; /* 0: empty */
+    uint8_t bytes[DECODE_MAX_LEN + 1];
+    struct insn insn;
+};
+
+/* Compare the first len (1-15) bytes of two 16-byte buffers. */
+static inline bool dcache_match(const uint8_t *a, const uint8_t *b, unsigned len)
+{
+    uint64_t a0, b0, a1, b1;
+    memcpy(&a0, a, 8);
+    memcpy(&b0, b, 8);
+    if (len <= 8) {
+        uint64_t m = len == 8 ? ~0ull : ((1ull << (len * 8)) - 1);
+        return ((a0 ^ b0) & m) == 0;
+    }
+    memcpy(&a1, a + 8, 8);
+    memcpy(&b1, b + 8, 8);
+    uint64_t m = (1ull << ((len - 8) * 8)) - 1;
+    return a0 == b0 && ((a1 ^ b1) & m) == 0;
+}
+
+void cpu_dcache_init(struct cpu *c)
+{
+    if (!c->dcache)
+        c->dcache = calloc(DCACHE_SIZE, sizeof(struct dcache_entry));
+}
+
 /* Fetch the instruction at CS:EIP and decode it. The fast path decodes
  * straight from host memory; near a page or limit edge the bytes are
  * gathered one at a time, and a fault is raised only for a byte the
  * instruction really needs. */
-static void fetch_decode(struct cpu *c, struct insn *i)
+static const struct insn *fetch_decode(struct cpu *c, struct insn *i)
 {
     struct seg *cs = &c->seg[S_CS];
     uint32_t eip = c->eip;
@@ -103,9 +142,19 @@ static void fetch_decode(struct cpu *c, struct insn *i)
         uint32_t lin = cs->base + eip;
         struct tlb_entry *e = &c->tlb_cur[(lin >> 12) & (TLB_SIZE - 1)];
         if (LIKELY(e->tag_r == (lin & ~0xFFFu) && (lin & 0xFFF) <= 0x1000u - 16)) {
-            int n = decode_insn(i, (const uint8_t *)(e->addend + lin), 16, def32, c->model);
-            if (LIKELY(n > 0))
-                return;
+            const uint8_t *p = (const uint8_t *)(e->addend + lin);
+            struct dcache_entry *d = &c->dcache[(lin ^ (lin >> DCACHE_BITS)) & (DCACHE_SIZE - 1)];
+            if (LIKELY(d->lin == lin && d->def32 == def32 && d->len && dcache_match(d->bytes, p, d->len)))
+                return &d->insn;
+            int n = decode_insn(&d->insn, p, 16, def32, c->model);
+            if (LIKELY(n > 0)) {
+                d->lin = lin;
+                d->def32 = def32;
+                d->len = (uint8_t)n;
+                memcpy(d->bytes, p, (size_t)n);
+                return &d->insn;
+            }
+            d->len = 0;
             if (n < 0)
                 cpu_exception(c, EXC_GP, 0);
         }
@@ -117,8 +166,6 @@ static void fetch_decode(struct cpu *c, struct insn *i)
         uint32_t off = eip + (uint32_t)avail;
         if (c->model < CPU_286)
             off &= 0xFFFF;
-        else if (!def32 && cpu_real(c) && c->model >= CPU_286 && off > cs->limit)
-            break;
         else if (off > cs->limit || off < eip)
             break;
         uint32_t lin = cs->base + off, pa;
@@ -128,7 +175,7 @@ static void fetch_decode(struct cpu *c, struct insn *i)
     }
     int n = decode_insn(i, buf, avail, def32, c->model);
     if (n > 0)
-        return;
+        return i;
     if (n < 0)
         cpu_exception(c, EXC_GP, 0);
     /* The instruction needs byte `avail`, which faults. */
@@ -141,27 +188,27 @@ static void fetch_decode(struct cpu *c, struct insn *i)
 
 static void exec_one(struct cpu *c)
 {
-    struct insn i;
+    struct insn buf;
     c->insn_eip = c->eip;
     c->insn_esp = c->ESP;
-    fetch_decode(c, &i);
-    uint32_t next = c->eip + i.len;
+    const struct insn *i = fetch_decode(c, &buf);
+    uint32_t next = c->eip + i->len;
     if (!(c->seg[S_CS].flags & SEGF_DB))
         next &= 0xFFFF;
     c->next_eip = next;
-    uint16_t attr = i.info->attr;
-    if (UNLIKELY(attr & (A_PM | A_MEM)) || UNLIKELY(i.lock)) {
+    uint16_t attr = i->info->attr;
+    if (UNLIKELY(attr & (A_PM | A_MEM)) || UNLIKELY(i->lock)) {
         if ((attr & A_PM) && (cpu_real(c) || cpu_is_v86(c)))
             cpu_ud(c);
-        if ((attr & A_MEM) && i.mod == 3)
+        if ((attr & A_MEM) && i->mod == 3)
             cpu_ud(c);
         /* LOCK is legal only on the listed read-modify-write forms with a
          * memory destination (SDM 2A §3.2 LOCK); the 8086 and 286 ignore it. */
-        if (i.lock && c->model >= CPU_386 && (!(attr & A_LOCK) || i.mod == 3))
+        if (i->lock && c->model >= CPU_386 && (!(attr & A_LOCK) || i->mod == 3))
             cpu_ud(c);
     }
     c->eip = next;
-    i.info->fn(c, &i);
+    i->info->fn(c, i);
     c->icount++;
 }
 

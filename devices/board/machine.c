@@ -168,6 +168,7 @@ void machine_destroy(struct machine *m)
         if (m->devices[k].free)
             m->devices[k].free(m->devices[k].opaque);
     kboot_free(m);
+    cpu_free(&m->cpu);
     free(m->firmware);
     mem_free(m);
     free(m);
