@@ -386,7 +386,9 @@ static int apply(struct options *o, const struct opt_def *d, const char *v, char
             return 0;
         }
         if (len == 3 && !strncmp(v, "sdl", 3)) {
-            o->display = DISPLAY_SDL;
+            /* Until the window exists, sdl is headless in every respect
+             * (COM1 on stdio included). */
+            o->display = DISPLAY_NONE;
             add_note(o, "rex86: the SDL window is not built yet; running headless.");
             return 0;
         }
