@@ -176,6 +176,21 @@ static void stk_push(struct cpu *c, struct stk *s, uint32_t v, int size)
     lin_write(c, s->base + s->sp, v, size);
 }
 
+/* JMP/CALL through a task gate: the gate's selector field names the TSS,
+ * which must be in the GDT (SDM 3A §7.3, JMP/CALL "task gate" in 2A). */
+static void task_via_gate(struct cpu *c, uint16_t sel, const struct desc *g, enum task_reason why)
+{
+    if (g->dpl < c->cpl || g->dpl < (sel & 3))
+        cpu_exception(c, EXC_GP, sel & ~3);
+    if (!(g->flags & SEGF_P))
+        cpu_exception(c, EXC_NP, sel & ~3);
+    uint16_t tsel = (uint16_t)(g->lo >> 16);
+    struct desc t;
+    if ((tsel & 4) || !desc_read(c, tsel, &t))
+        cpu_exception(c, EXC_GP, tsel & ~3);
+    task_switch(c, tsel, &t, why, EXC_NO_ERR);
+}
+
 void pm_jmp_far(struct cpu *c, uint16_t sel, uint32_t off, bool os32)
 {
     struct desc d;
@@ -221,10 +236,12 @@ void pm_jmp_far(struct cpu *c, uint16_t sel, uint32_t off, bool os32)
     }
     case 0x1:
     case 0x9:
-    case 0x5:
         if (d.dpl < c->cpl || d.dpl < (sel & 3))
             cpu_exception(c, EXC_GP, sel & ~3);
         task_switch(c, sel, &d, TASK_JMP, EXC_NO_ERR);
+        return;
+    case 0x5:
+        task_via_gate(c, sel, &d, TASK_JMP);
         return;
     default: cpu_exception(c, EXC_GP, sel & ~3);
     }
@@ -257,10 +274,12 @@ void pm_call_far(struct cpu *c, uint16_t sel, uint32_t off, bool os32)
     case 0xC: break;
     case 0x1:
     case 0x9:
-    case 0x5:
         if (d.dpl < c->cpl || d.dpl < (sel & 3))
             cpu_exception(c, EXC_GP, sel & ~3);
         task_switch(c, sel, &d, TASK_CALL, EXC_NO_ERR);
+        return;
+    case 0x5:
+        task_via_gate(c, sel, &d, TASK_CALL);
         return;
     default: cpu_exception(c, EXC_GP, sel & ~3);
     }
