@@ -141,7 +141,7 @@ static uint32_t tlb_fill(struct cpu *c, uint32_t lin, int acc)
     struct machine *m = c->m;
     if (c->tlb_mem_gen != m->mem.generation)
         cpu_tlb_flush(c);
-    bool user = c->cpl == 3;
+    bool user = c->tlb_cur == c->tlb[1]; /* not for implicit supervisor accesses */
     bool writable = true;
     uint32_t pa;
     if (c->cr[0] & CR0_PG)
@@ -190,7 +190,7 @@ void lin_write_slow(struct cpu *c, uint32_t lin, uint32_t v, int size)
         /* Check every page first so a fault leaves memory untouched. */
         uint32_t pa[4];
         for (int k = 0; k < size; k++)
-            pa[k] = cpu_translate(c, lin + (uint32_t)k, ACC_WRITE, c->cpl == 3);
+            pa[k] = cpu_translate(c, lin + (uint32_t)k, ACC_WRITE, c->tlb_cur == c->tlb[1]);
         for (int k = 0; k < size; k++)
             mem_write8_slow(c->m, pa[k], (uint8_t)(v >> (8 * k)));
         return;

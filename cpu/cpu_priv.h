@@ -56,6 +56,28 @@ static inline void lin_write(struct cpu *c, uint32_t lin, uint32_t v, int size)
     lin_write_slow(c, lin, v, size);
 }
 
+/* Implicit supervisor accesses -- descriptor tables, the TSS, the inner
+ * stack of a privilege change -- are checked as CPL 0 even at CPL 3 (SDM 3A
+ * §4.6.1). The TLB set in use says which kind an access is: the supervisor
+ * set makes the page walk a supervisor one (cpu/access.c), and a fault puts
+ * the CPL's own set back (cpu/exec.c). */
+static inline uint32_t sys_read(struct cpu *c, uint32_t lin, int size)
+{
+    struct tlb_entry *saved = c->tlb_cur;
+    c->tlb_cur = c->tlb[0];
+    uint32_t v = lin_read(c, lin, size);
+    c->tlb_cur = saved;
+    return v;
+}
+
+static inline void sys_write(struct cpu *c, uint32_t lin, uint32_t v, int size)
+{
+    struct tlb_entry *saved = c->tlb_cur;
+    c->tlb_cur = c->tlb[0];
+    lin_write(c, lin, v, size);
+    c->tlb_cur = saved;
+}
+
 /* Segmented data access: the fast path needs a segment that allows the
  * access type and an offset comfortably inside the limit. */
 static inline uint32_t cpu_read(struct cpu *c, int seg, uint32_t off, int size)

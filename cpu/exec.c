@@ -64,6 +64,7 @@ static void deliver_fault(struct cpu *c)
     c->ESP = c->insn_esp;
     c->halted = false;
     c->inhibit_irq = 0;
+    c->tlb_cur = c->tlb[c->cpl == 3 ? 1 : 0]; /* a fault in a sys_read/sys_write */
     if (c->exc_depth > 0 && c->model >= CPU_286) {
         int prev = c->exc_pending_vector;
         if (prev == EXC_DF) {

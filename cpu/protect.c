@@ -21,8 +21,8 @@ bool desc_read(struct cpu *c, uint16_t sel, struct desc *d)
     if (index + 7 > limit)
         return false;
     d->addr = base + index;
-    d->lo = lin_read(c, d->addr, 4);
-    d->hi = lin_read(c, d->addr + 4, 4);
+    d->lo = sys_read(c, d->addr, 4);
+    d->hi = sys_read(c, d->addr + 4, 4);
     desc_parse(d);
     return true;
 }
@@ -43,7 +43,7 @@ void desc_set_accessed(struct cpu *c, struct desc *d)
 {
     if ((d->type & 0x10) && !(d->hi & 0x100)) {
         d->hi |= 0x100;
-        lin_write(c, d->addr + 5, (d->hi >> 8) & 0xFF, 1);
+        sys_write(c, d->addr + 5, (d->hi >> 8) & 0xFF, 1);
     }
 }
 
@@ -144,11 +144,11 @@ static void tss_stack(struct cpu *c, int pl, uint16_t *ss, uint32_t *esp)
     if (need > c->tr.limit)
         cpu_exception(c, EXC_TS, c->tr.sel & ~3);
     if (t32) {
-        *esp = lin_read(c, c->tr.base + off, 4);
-        *ss = (uint16_t)lin_read(c, c->tr.base + off + 4, 2);
+        *esp = sys_read(c, c->tr.base + off, 4);
+        *ss = (uint16_t)sys_read(c, c->tr.base + off + 4, 2);
     } else {
-        *esp = lin_read(c, c->tr.base + off, 2);
-        *ss = (uint16_t)lin_read(c, c->tr.base + off + 2, 2);
+        *esp = sys_read(c, c->tr.base + off, 2);
+        *ss = (uint16_t)sys_read(c, c->tr.base + off + 2, 2);
     }
 }
 
@@ -173,7 +173,7 @@ struct stk {
 static void stk_push(struct cpu *c, struct stk *s, uint32_t v, int size)
 {
     s->sp = (s->sp - (uint32_t)size) & s->mask;
-    lin_write(c, s->base + s->sp, v, size);
+    sys_write(c, s->base + s->sp, v, size);
 }
 
 /* JMP/CALL through a task gate: the gate's selector field names the TSS,
@@ -459,7 +459,7 @@ void pm_iret(struct cpu *c, bool os32)
     }
     if (c->eflags & F_NT) {
         /* Return from a nested task: the back link in the TSS. */
-        uint16_t link = (uint16_t)lin_read(c, c->tr.base, 2);
+        uint16_t link = (uint16_t)sys_read(c, c->tr.base, 2);
         struct desc d;
         if ((link & 4) || !desc_read(c, link, &d))
             cpu_exception(c, EXC_TS, link & ~3);
@@ -546,8 +546,8 @@ void cpu_interrupt_pm(struct cpu *c, int vector, int error_code, bool soft, uint
     uint32_t addr = c->idtr.base + (uint32_t)vector * 8;
     struct desc g;
     g.addr = addr;
-    g.lo = lin_read(c, addr, 4);
-    g.hi = lin_read(c, addr + 4, 4);
+    g.lo = sys_read(c, addr, 4);
+    g.hi = sys_read(c, addr + 4, 4);
     desc_parse(&g);
     int type = g.type & 0x1F;
     if (type != 0x5 && type != 0x6 && type != 0x7 && type != 0xE && type != 0xF)
@@ -647,9 +647,9 @@ void cpu_v86_soft_int(struct cpu *c, int vector)
     }
     if (c->cr[4] & 1) {
         /* VME: the redirection bitmap sits 32 bytes below the I/O bitmap. */
-        uint16_t iomap = (uint16_t)lin_read(c, c->tr.base + 0x66, 2);
+        uint16_t iomap = (uint16_t)sys_read(c, c->tr.base + 0x66, 2);
         uint32_t byte = c->tr.base + iomap - 32 + (uint32_t)(vector >> 3);
-        bool redirect_off = (lin_read(c, byte, 1) >> (vector & 7)) & 1;
+        bool redirect_off = (sys_read(c, byte, 1) >> (vector & 7)) & 1;
         if (!redirect_off) {
             /* Through the V86 task's own IVT at linear 0. */
             uint16_t ip = (uint16_t)lin_read(c, (uint32_t)vector * 4, 2);

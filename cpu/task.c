@@ -5,9 +5,9 @@
 
 static void set_busy(struct cpu *c, struct desc *d, bool busy)
 {
-    uint32_t hi = lin_read(c, d->addr + 4, 4);
+    uint32_t hi = sys_read(c, d->addr + 4, 4);
     hi = busy ? (hi | 0x200) : (hi & ~0x200u);
-    lin_write(c, d->addr + 4, hi, 4);
+    sys_write(c, d->addr + 4, hi, 4);
     d->hi = hi;
 }
 
@@ -31,19 +31,19 @@ void task_switch(struct cpu *c, uint16_t sel, struct desc *d, enum task_reason w
     if (why == TASK_JMP || why == TASK_IRET)
         fl &= ~F_NT;
     if (o32) {
-        lin_write(c, ob + 0x20, c->eip, 4);
-        lin_write(c, ob + 0x24, fl, 4);
+        sys_write(c, ob + 0x20, c->eip, 4);
+        sys_write(c, ob + 0x24, fl, 4);
         for (int r = 0; r < 8; r++)
-            lin_write(c, ob + 0x28 + (uint32_t)r * 4, c->regs.r32[r], 4);
+            sys_write(c, ob + 0x28 + (uint32_t)r * 4, c->regs.r32[r], 4);
         for (int s = 0; s < 6; s++)
-            lin_write(c, ob + 0x48 + (uint32_t)s * 4, c->seg[s].sel, 2);
+            sys_write(c, ob + 0x48 + (uint32_t)s * 4, c->seg[s].sel, 2);
     } else {
-        lin_write(c, ob + 0x0E, c->eip, 2);
-        lin_write(c, ob + 0x10, fl, 2);
+        sys_write(c, ob + 0x0E, c->eip, 2);
+        sys_write(c, ob + 0x10, fl, 2);
         for (int r = 0; r < 8; r++)
-            lin_write(c, ob + 0x12 + (uint32_t)r * 2, CPU_R16(c, r), 2);
+            sys_write(c, ob + 0x12 + (uint32_t)r * 2, CPU_R16(c, r), 2);
         for (int s = 0; s < 4; s++)
-            lin_write(c, ob + 0x22 + (uint32_t)s * 2, c->seg[s].sel, 2);
+            sys_write(c, ob + 0x22 + (uint32_t)s * 2, c->seg[s].sel, 2);
     }
     if (why == TASK_JMP || why == TASK_IRET) {
         struct desc od;
@@ -56,25 +56,25 @@ void task_switch(struct cpu *c, uint16_t sel, struct desc *d, enum task_reason w
     uint32_t neip, nfl, regs[8], cr3 = 0;
     uint16_t segs[6] = {0}, ldt;
     if (n32) {
-        cr3 = lin_read(c, nb + 0x1C, 4);
-        neip = lin_read(c, nb + 0x20, 4);
-        nfl = lin_read(c, nb + 0x24, 4);
+        cr3 = sys_read(c, nb + 0x1C, 4);
+        neip = sys_read(c, nb + 0x20, 4);
+        nfl = sys_read(c, nb + 0x24, 4);
         for (int r = 0; r < 8; r++)
-            regs[r] = lin_read(c, nb + 0x28 + (uint32_t)r * 4, 4);
+            regs[r] = sys_read(c, nb + 0x28 + (uint32_t)r * 4, 4);
         for (int s = 0; s < 6; s++)
-            segs[s] = (uint16_t)lin_read(c, nb + 0x48 + (uint32_t)s * 4, 2);
-        ldt = (uint16_t)lin_read(c, nb + 0x60, 2);
+            segs[s] = (uint16_t)sys_read(c, nb + 0x48 + (uint32_t)s * 4, 2);
+        ldt = (uint16_t)sys_read(c, nb + 0x60, 2);
     } else {
-        neip = lin_read(c, nb + 0x0E, 2);
-        nfl = lin_read(c, nb + 0x10, 2) | (c->eflags & 0xFFFF0000u & ~(F_VM | F_RF));
+        neip = sys_read(c, nb + 0x0E, 2);
+        nfl = sys_read(c, nb + 0x10, 2) | (c->eflags & 0xFFFF0000u & ~(F_VM | F_RF));
         for (int r = 0; r < 8; r++)
-            regs[r] = 0xFFFF0000u | lin_read(c, nb + 0x12 + (uint32_t)r * 2, 2);
+            regs[r] = 0xFFFF0000u | sys_read(c, nb + 0x12 + (uint32_t)r * 2, 2);
         for (int s = 0; s < 4; s++)
-            segs[s] = (uint16_t)lin_read(c, nb + 0x22 + (uint32_t)s * 2, 2);
-        ldt = (uint16_t)lin_read(c, nb + 0x2A, 2);
+            segs[s] = (uint16_t)sys_read(c, nb + 0x22 + (uint32_t)s * 2, 2);
+        ldt = (uint16_t)sys_read(c, nb + 0x2A, 2);
     }
     if (why == TASK_CALL || why == TASK_INT) {
-        lin_write(c, nb, c->tr.sel, 2);
+        sys_write(c, nb, c->tr.sel, 2);
         nfl |= F_NT;
     }
     if (why != TASK_IRET)

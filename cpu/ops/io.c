@@ -14,11 +14,11 @@ void cpu_check_io(struct cpu *c, uint16_t port, int size)
         cpu_exception(c, EXC_GP, 0);
     if (tr->limit < 0x67)
         cpu_exception(c, EXC_GP, 0);
-    uint16_t base = (uint16_t)lin_read(c, tr->base + 0x66, 2);
+    uint16_t base = (uint16_t)sys_read(c, tr->base + 0x66, 2);
     uint32_t off = base + (port >> 3);
     if (off + 1 > tr->limit)
         cpu_exception(c, EXC_GP, 0);
-    uint32_t bits = lin_read(c, tr->base + off, 2);
+    uint32_t bits = sys_read(c, tr->base + off, 2);
     uint32_t want = ((1u << size) - 1) << (port & 7);
     if (bits & want)
         cpu_exception(c, EXC_GP, 0);
