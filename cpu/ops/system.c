@@ -4,6 +4,7 @@
 #include "bios/bios.h"
 #include "cpu/cpu_priv.h"
 #include "cpu/protect.h"
+#include "devices/chipset/lapic.h"
 
 static void need_cpl0(struct cpu *c)
 {
@@ -331,6 +332,8 @@ void op_rdmsr(struct cpu *c, const struct insn *i)
         v = cpu_tsc(c);
     } else if (idx == 0xFE) {
         v = 0x508; /* 8 variable MTRRs, fixed ranges, write-combining */
+    } else if (idx == 0x1B && c->m->lapic) {
+        v = lapic_get_base_msr(c->m->lapic);
     } else if (idx == 0x1B) {
         uint64_t *s = msr_slot(c, idx, false);
         v = s ? *s : 0xFEE00900ull; /* BSP, APIC at its default address */
@@ -351,6 +354,10 @@ void op_wrmsr(struct cpu *c, const struct insn *i)
     uint64_t v = (uint64_t)c->EDX << 32 | c->EAX;
     if (idx == 0x10) {
         c->tsc = v - clock_now(c->m);
+        return;
+    }
+    if (idx == 0x1B && c->m->lapic) {
+        lapic_set_base_msr(c->m->lapic, v);
         return;
     }
     uint64_t *s = msr_slot(c, idx, true);
@@ -385,6 +392,10 @@ uint32_t cpu_feature_edx(const struct cpu *c)
         f |= (1u << 0) | (1u << 1); /* FPU (cpu/fpu), VME */
     if (c->model >= CPU_PENTIUM)
         f |= (1u << 2) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 8); /* DE PSE TSC MSR CX8 */
+    /* APIC: the board has one, and IA32_APIC_BASE has not switched it off
+     * (SDM 3A §10.4.3: the flag follows the global enable). */
+    if (c->m && c->m->lapic && lapic_hw_enabled(c->m->lapic))
+        f |= 1u << 9;
     if (c->model >= CPU_PENTIUM2)
         f |= (1u << 6) | (1u << 11) | (1u << 12) | (1u << 13) | (1u << 15); /* PAE SEP MTRR PGE CMOV */
     if (c->model >= CPU_PENTIUM2)

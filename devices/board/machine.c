@@ -5,6 +5,8 @@
 #include "bios/bios.h"
 #include "devices/chipset/dma.h"
 #include "devices/chipset/pic.h"
+#include "devices/chipset/lapic.h"
+#include "devices/chipset/ioapic.h"
 #include "devices/chipset/pit.h"
 #include "devices/chipset/kbc.h"
 #include "devices/chipset/rtc.h"
@@ -48,6 +50,16 @@ void machine_text(struct machine *m, const char *src, const uint8_t *buf, size_t
 {
     if (m->text_out)
         m->text_out(m->text_opaque, src, buf, len);
+}
+
+void machine_pic_intr(struct machine *m, bool level)
+{
+    if (m->ioapic)
+        ioapic_set_pin(m->ioapic, 0, level);
+    if (m->lapic)
+        lapic_set_lint(m->lapic, 0, level);
+    else
+        cpu_set_intr(&m->cpu, level);
 }
 
 void machine_request_stop(struct machine *m, enum machine_stop why)
@@ -126,6 +138,10 @@ struct machine *machine_create(const struct machine_config *cfg, char *err, size
          * and its reset/free hooks with machine_register_device(). --- */
         /* Interrupt controller first: the PIT drives IRQ0 from its reset. */
         if (pic_init(m) < 0 || fpu_ports_init(m) < 0 || dma_init(m) < 0 || pit_init(m) < 0)
+            goto fail;
+        /* The Pentium and the P6 have a local APIC; the board then has an
+         * 82093AA too, so MP-aware systems route ISA IRQs through it. */
+        if (cfg->cpu_model >= CPU_PENTIUM && (lapic_init(m) < 0 || ioapic_init(m) < 0))
             goto fail;
         /* Platform: RTC/CMOS (filled from cfg), 8042 + PS/2, COM1-4, and
          * the POST/0x92/debug-exit/debugcon/shutdown ports. */

@@ -25,6 +25,8 @@ enum machine_stop {
 };
 
 struct pic;
+struct lapic;
+struct ioapic;
 struct pit;
 struct rtc;
 struct uart;
@@ -48,6 +50,7 @@ struct machine_config {
     uint64_t ips;          /* virtual instructions per second */
     bool deterministic;    /* fixed RTC epoch etc. */
     bool bare;             /* CPU and memory only: no devices, no BIOS */
+    bool jit;              /* -accel jit: translate hot protected-mode code */
 
     /* Drives and boot (QEMU's option names in the frontend). */
     const char *fda, *fdb, *hda, *hdb, *cdrom;
@@ -80,6 +83,8 @@ struct machine {
 
     /* Devices (opaque; only their own .c files know the layout). */
     struct pic *pic;
+    struct lapic *lapic;   /* NULL before the Pentium */
+    struct ioapic *ioapic; /* present with the local APIC */
     struct pit *pit;
     struct rtc *rtc;
     struct uart *uart[4];
@@ -123,6 +128,9 @@ void machine_request_stop(struct machine *m, enum machine_stop why);
 void machine_request_reset(struct machine *m);
 int machine_register_device(struct machine *m, const char *name, void *opaque, void (*reset)(void *),
                             void (*free_fn)(void *));
+/* The 8259's INTR output: to LINT0 of the local APIC and INTIN0 of the I/O
+ * APIC when the board has them, else straight to the CPU. */
+void machine_pic_intr(struct machine *m, bool level);
 /* Guest text to the frontend. */
 void machine_text(struct machine *m, const char *src, const uint8_t *buf, size_t len);
 /* Remember an error message (printf-style) and return -1. */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "devices/board/machine.h"
+#include "devices/chipset/ioapic.h"
 
 #define PIC_MAGIC 0x31434950u /* "PIC1" */
 
@@ -134,7 +135,7 @@ static void pic_update(struct pic *p)
     uint8_t intr = pic_chip_pending(ms) >= 0;
     if (intr != p->st.intr) {
         p->st.intr = intr;
-        cpu_set_intr(&p->m->cpu, intr);
+        machine_pic_intr(p->m, intr);
     }
 }
 
@@ -311,6 +312,10 @@ void pic_set_irq(struct machine *m, int irq, bool level)
     struct pic *p = m->pic;
     if (!p || irq < 0 || irq > 15)
         return;
+    /* Every ISA line also reaches the I/O APIC (MP spec §5.1 default
+     * configurations: both controllers see the IRQs). */
+    if (m->ioapic)
+        ioapic_set_isa_irq(m->ioapic, irq, level);
     /* On the AT bus the old IRQ 2 pin is wired to slave IR1 (IRQ 9); master
      * IR2 belongs to the slave's INT output. */
     if (irq == PIC_CASCADE_IRQ)
@@ -344,7 +349,7 @@ void pic_reset(struct pic *p)
     pic_chip_reset(&p->st.chip[0], true);
     pic_chip_reset(&p->st.chip[1], false);
     p->st.intr = 0;
-    cpu_set_intr(&p->m->cpu, false);
+    machine_pic_intr(p->m, false);
     pic_update(p);
 }
 
@@ -427,7 +432,7 @@ int pic_load(struct pic *p, const void *buf, size_t len)
         return -1;
     p->st = st;
     /* Tell the CPU the saved INTR level whatever it believed before. */
-    cpu_set_intr(&p->m->cpu, p->st.intr);
+    machine_pic_intr(p->m, p->st.intr);
     pic_update(p);
     return 0;
 }

@@ -17,7 +17,7 @@ int pic_init(struct machine *m);
 /* Drive ISA IRQ line `irq` (0-15). Edge-triggered inputs latch a request on
  * a rising edge; level-triggered ones (ELCR or ICW1.LTIM) follow the line.
  * IRQ 2 is the cascade: as on the AT bus, a device on "IRQ 2" reaches IRQ 9.
- * Calls cpu_set_intr() whenever the INTR output changes. */
+ * Calls machine_pic_intr() whenever the INTR output changes. */
 void pic_set_irq(struct machine *m, int irq, bool level);
 /* The INTA cycle: returns the vector (IRQ 7/15 spurious vector when no
  * request survives). m->intr_ack points here with the struct pic as opaque. */
