@@ -170,6 +170,14 @@ struct e820 {
     uint32_t type;
 };
 int bios_e820_map(struct machine *m, struct e820 *e); /* system.c */
+/* mptable.c: MP tables at ROM offset fp_off (returns the bytes used, 0
+ * without an APIC), POST's virtual wire set-up, and the byte checksum the
+ * MP and ACPI tables share. */
+#define ROM_TABLES 0xC000u /* 8 KB for the MP and ACPI tables */
+#define ROM_TABLES_END 0xE000u
+uint32_t bios_mptable_build(struct machine *m, uint8_t *rom, uint32_t fp_off);
+void bios_apic_post(struct machine *m);
+uint8_t bios_checksum(const uint8_t *p, uint32_t len);
 void bios_int18(struct machine *m);
 void bios_int09(struct machine *m);       /* keyboard.c */
 void bios_int16(struct machine *m);

@@ -198,6 +198,7 @@ void bios_post(struct machine *m)
 
     ivt_init(m);
     pic_init(m);
+    bios_apic_post(m);
     pit_init(m);
     bda_init(m);
     bios_time_post(m);

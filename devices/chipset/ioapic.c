@@ -211,11 +211,10 @@ void ioapic_reset(struct ioapic *io)
     io->st.magic = IOAPIC_MAGIC;
     io->st.size = sizeof(io->st);
     io->st.lines = lines;
-    /* Every entry masked at reset (datasheet §3.2.4). */
+    /* ID 0 and every entry masked at reset (datasheet §3.2); the BIOS
+     * gives it IOAPIC_DEFAULT_ID. */
     for (int p = 0; p < IOAPIC_PINS; p++)
         io->st.rte_lo[p] = RTE_MASKED;
-    io->st.id = (uint32_t)IOAPIC_DEFAULT_ID << 24;
-    io->st.arb = io->st.id;
     if (io->m->lapic)
         lapic_set_extint(io->m->lapic, false);
 }
