@@ -75,6 +75,7 @@ struct bios {
     struct machine *m;
     uint8_t *rom; /* 64 KB */
     struct disk_image *fd_img[2], *hd_img[2], *cd_img;
+    bool owns_images; /* opened here (no FDC/IDE to borrow them from) */
     struct bios_disk disks[BIOS_MAX_DISKS];
     int ndisks;
     int nfloppies, nhdds;

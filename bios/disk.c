@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "bios/bios_priv.h"
+#include "devices/storage/fdc.h"
+#include "devices/storage/ide.h"
 
 /* BIOS (logical) geometry for a hard disk: the image's own when it fits
  * the 1024-cylinder CHS interface, else LBA-assisted translation (heads
@@ -58,13 +60,26 @@ int bios_disk_attach(struct machine *m)
     struct bios *b = m->bios;
     const char *fpath[2] = {m->cfg.fda, m->cfg.fdb}, *hpath[2] = {m->cfg.hda, m->cfg.hdb};
     static const char *fname[2] = {"-fda", "-fdb"}, *hname[2] = {"-hda", "-hdb"};
+    /* The floppy controller and the IDE own the images when they exist;
+     * INT 13h borrows theirs, so each image has one owner and writes are
+     * never split between two file handles. A machine without them (unit
+     * tests) has the BIOS open and own the images itself. */
+    b->owns_images = !m->fdc && !m->ide;
     for (int k = 0; k < 2; k++) {
+        if (!b->owns_images) {
+            b->fd_img[k] = fdc_drive_image(m, k);
+            b->hd_img[k] = ide_drive_image(m, k);
+            continue;
+        }
         if (fpath[k] && fpath[k][0] && open_drive(m, fpath[k], IMAGE_FLOPPY, fname[k], &b->fd_img[k]) < 0)
             return -1;
         if (hpath[k] && hpath[k][0] && open_drive(m, hpath[k], IMAGE_HDD, hname[k], &b->hd_img[k]) < 0)
             return -1;
     }
-    if (m->cfg.cdrom && m->cfg.cdrom[0] && open_drive(m, m->cfg.cdrom, IMAGE_CDROM, "-cdrom", &b->cd_img) < 0)
+    if (!b->owns_images)
+        b->cd_img = ide_drive_image(m, 2);
+    else if (m->cfg.cdrom && m->cfg.cdrom[0] &&
+             open_drive(m, m->cfg.cdrom, IMAGE_CDROM, "-cdrom", &b->cd_img) < 0)
         return -1;
 
     bios_disk_table(b);
@@ -104,11 +119,14 @@ void bios_disk_table(struct bios *b)
 void bios_disk_free(struct bios *b)
 {
     for (int k = 0; k < 2; k++) {
-        image_close(b->fd_img[k]);
-        image_close(b->hd_img[k]);
+        if (b->owns_images) {
+            image_close(b->fd_img[k]);
+            image_close(b->hd_img[k]);
+        }
         b->fd_img[k] = b->hd_img[k] = NULL;
     }
-    image_close(b->cd_img);
+    if (b->owns_images)
+        image_close(b->cd_img);
     b->cd_img = NULL;
     b->ndisks = 0;
 }
