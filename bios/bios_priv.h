@@ -179,6 +179,9 @@ int bios_e820_map(struct machine *m, struct e820 *e); /* system.c */
 uint32_t bios_mptable_build(struct machine *m, uint8_t *rom, uint32_t fp_off);
 void bios_apic_post(struct machine *m);
 uint8_t bios_checksum(const uint8_t *p, uint32_t len);
+/* acpi.c: RSDP, RSDT, FADT, FACS, MADT and DSDT from ROM offset `off`
+ * (returns the bytes used, 0 on a board without APICs and PM registers). */
+uint32_t bios_acpi_build(struct machine *m, uint8_t *rom, uint32_t off);
 void bios_int18(struct machine *m);
 void bios_int09(struct machine *m);       /* keyboard.c */
 void bios_int16(struct machine *m);

@@ -293,13 +293,15 @@ void bios_rom_build(struct machine *m)
     memcpy(rom + ROM_DATE, "01/01/25", 8);
     rom[ROM_MODEL] = 0xFC;
     rom[ROM_MODEL + 1] = 0x00;
-    /* The MP tables in their reserved window, which the stubs above must
+    /* The MP and ACPI tables in their reserved window, which the stubs above must
      * not have reached. */
     bool window_free = true;
     for (uint32_t k = ROM_TABLES; k < ROM_TABLES_END; k++)
         window_free = window_free && rom[k] == 0;
-    if (window_free)
-        bios_mptable_build(m, rom, ROM_TABLES);
+    if (window_free) {
+        uint32_t used = bios_mptable_build(m, rom, ROM_TABLES);
+        bios_acpi_build(m, rom, (ROM_TABLES + used + 15) & ~15u);
+    }
 
     /* Whole-ROM checksum of zero, as POSTs of option-ROM style check. */
     uint8_t sum = 0;

@@ -7,11 +7,9 @@
 #include "devices/chipset/pic.h"
 #include "devices/chipset/lapic.h"
 #include "devices/chipset/ioapic.h"
+#include "devices/chipset/acpi_pm.h"
 #include "devices/chipset/pit.h"
 #include "devices/chipset/kbc.h"
-#include "devices/chipset/pci.h"
-#include "devices/storage/fdc.h"
-#include "devices/storage/ide.h"
 #include "devices/chipset/rtc.h"
 #include "devices/serial/uart.h"
 #include "devices/video/vga.h"
@@ -143,8 +141,9 @@ struct machine *machine_create(const struct machine_config *cfg, char *err, size
         if (pic_init(m) < 0 || fpu_ports_init(m) < 0 || dma_init(m) < 0 || pit_init(m) < 0)
             goto fail;
         /* The Pentium and the P6 have a local APIC; the board then has an
-         * 82093AA too, so MP-aware systems route ISA IRQs through it. */
-        if (cfg->cpu_model >= CPU_PENTIUM && (lapic_init(m) < 0 || ioapic_init(m) < 0))
+         * 82093AA too, so MP-aware systems route ISA IRQs through it, and
+         * the ACPI PM registers the BIOS's FADT describes. */
+        if (cfg->cpu_model >= CPU_PENTIUM && (lapic_init(m) < 0 || ioapic_init(m) < 0 || acpi_pm_init(m) < 0))
             goto fail;
         /* Platform: RTC/CMOS (filled from cfg), 8042 + PS/2, COM1-4, and
          * the POST/0x92/debug-exit/debugcon/shutdown ports. */
@@ -153,13 +152,8 @@ struct machine *machine_create(const struct machine_config *cfg, char *err, size
         for (int i = 0; i < UART_COUNT; i++)
             if (uart_init(m, i, cfg->serial[i]) < 0)
                 goto fail;
-        /* The PCI bus (i440FX, PIIX3) before the functions on it; the
-         * floppy controller and the IDE open and own the drive images,
-         * which the BIOS's INT 13h then borrows. */
-        if (pci_init(m) < 0 || fdc_init(m) < 0 || ide_init(m) < 0)
-            goto fail;
         /* VGA before the BIOS: POST sets mode 3 through its ports. */
-        if (vga_init(m) < 0 || pci_stdvga_init(m) < 0)
+        if (vga_init(m) < 0)
             goto fail;
 
         /* Our BIOS last: POST programs the devices above through their

@@ -27,6 +27,7 @@ enum machine_stop {
 struct pic;
 struct lapic;
 struct ioapic;
+struct acpi_pm;
 struct pit;
 struct rtc;
 struct uart;
@@ -85,6 +86,7 @@ struct machine {
     struct pic *pic;
     struct lapic *lapic;   /* NULL before the Pentium */
     struct ioapic *ioapic; /* present with the local APIC */
+    struct acpi_pm *acpi_pm; /* ACPI PM registers, with the APICs */
     struct pit *pit;
     struct rtc *rtc;
     struct uart *uart[4];
