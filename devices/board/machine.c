@@ -10,6 +10,9 @@
 #include "devices/chipset/acpi_pm.h"
 #include "devices/chipset/pit.h"
 #include "devices/chipset/kbc.h"
+#include "devices/chipset/pci.h"
+#include "devices/storage/fdc.h"
+#include "devices/storage/ide.h"
 #include "devices/chipset/rtc.h"
 #include "devices/serial/uart.h"
 #include "devices/video/vga.h"
@@ -152,8 +155,13 @@ struct machine *machine_create(const struct machine_config *cfg, char *err, size
         for (int i = 0; i < UART_COUNT; i++)
             if (uart_init(m, i, cfg->serial[i]) < 0)
                 goto fail;
+        /* The PCI bus (i440FX, PIIX3) before the functions on it; the
+         * floppy controller and the IDE open and own the drive images,
+         * which the BIOS's INT 13h then borrows. */
+        if (pci_init(m) < 0 || fdc_init(m) < 0 || ide_init(m) < 0)
+            goto fail;
         /* VGA before the BIOS: POST sets mode 3 through its ports. */
-        if (vga_init(m) < 0)
+        if (vga_init(m) < 0 || pci_stdvga_init(m) < 0)
             goto fail;
 
         /* Our BIOS last: POST programs the devices above through their
