@@ -157,7 +157,10 @@ static uint32_t tlb_fill(struct cpu *c, uint32_t lin, int acc)
         uint32_t lp = lin & ~0xFFFu;
         e->addend = (uintptr_t)host - lp;
         e->tag_r = rd ? lp : TLB_INVALID;
-        e->tag_w = (wr && wr == host && writable) ? lp : TLB_INVALID;
+        /* Pages holding translated code are written through the slow path,
+         * which tells the translator (mem_note_write). */
+        bool code = m->mem.code && pam < m->mem.ram_size && m->mem.code[pam >> MEM_PAGE_SHIFT];
+        e->tag_w = (wr && wr == host && writable && !code) ? lp : TLB_INVALID;
     } else {
         e->tag_r = e->tag_w = TLB_INVALID;
     }

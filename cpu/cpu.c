@@ -292,8 +292,14 @@ bool cpu_v86(const struct cpu *c) { return (c->eflags & F_VM) != 0; }
 void cpu_set_intr(struct cpu *c, bool level)
 {
     c->intr_line = level;
+    /* Taken at the next instruction boundary: a translated block that
+     * raised it (an OUT, an APIC write) leaves after that instruction. */
     if (level)
-        c->exit_request = c->exit_request; /* picked up at the next boundary */
+        c->jit_exit = 1;
 }
 
-void cpu_raise_nmi(struct cpu *c) { c->nmi_pending = true; }
+void cpu_raise_nmi(struct cpu *c)
+{
+    c->nmi_pending = true;
+    c->jit_exit = 1;
+}

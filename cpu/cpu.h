@@ -169,6 +169,10 @@ struct cpu {
     /* Decoded-instruction cache of the interpreter (cpu/exec.c). */
     struct dcache_entry *dcache;
 
+    /* The JIT (translator/), when -accel jit: NULL runs the interpreter. */
+    struct jit *jit;
+    uint8_t jit_exit; /* set by helpers: leave the running block now */
+
     /* The exception being raised (set before unwinding). */
     int exc_vector;
     int exc_error;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "cpu/cpu_priv.h"
+#include "translator/jit.h"
 
 /* Protected-mode delivery through the IDT (cpu/protect.c). */
 void cpu_interrupt_pm(struct cpu *c, int vector, int error_code, bool soft, uint32_t return_eip);
@@ -236,6 +237,8 @@ uint64_t cpu_run(struct cpu *c, int64_t cycles)
     uint64_t start = c->icount;
     c->cycles_left = cycles;
     if (setjmp(c->fault_jmp)) {
+        if (c->jit)
+            jit_leave(c);
         deliver_fault(c);
         c->cycles_left--;
     }
@@ -247,6 +250,13 @@ uint64_t cpu_run(struct cpu *c, int64_t cycles)
         }
         if (UNLIKELY(c->halted))
             break;
+        if (c->jit) {
+            uint64_t before = c->icount;
+            if (jit_exec(c)) {
+                c->cycles_left -= (int64_t)(c->icount - before);
+                continue;
+            }
+        }
         bool tf = (c->eflags & F_TF) != 0;
         exec_one(c);
         c->cycles_left--;

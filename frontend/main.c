@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "devices/board/machine.h"
+#include "translator/jit.h"
 #include "frontend/options.h"
 #include "devices/video/vga.h"
 #include "frontend/watch.h"
@@ -154,6 +155,8 @@ int main(int argc, char **argv)
         dump_screen(m, opts.dump_screen);
     if (opts.stats)
         print_stats(m, host_s);
+    if (opts.jit_stats)
+        jit_print_stats(m, stderr);
     watch_free(&w);
     machine_destroy(m);
     return status;

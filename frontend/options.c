@@ -32,6 +32,7 @@ enum opt_id {
     O_DEBUGCON,
     O_DISPLAY,
     O_ACCEL,
+    O_JIT_STATS,
     O_NOGRAPHIC,
     O_VERSION,
     O_HELP,
@@ -76,6 +77,7 @@ static const struct opt_def opt_defs[] = {
     {"deterministic", O_DETERMINISTIC, false},
     {"ips", O_IPS, true},
     {"stats", O_STATS, false},
+    {"jit-stats", O_JIT_STATS, false},
 };
 
 static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -106,7 +108,9 @@ void options_usage(FILE *f)
           "  -cpu MODEL            8086, 286, 386, 486, pentium or pentium2 (default); -cpu help lists them\n"
           "  -bios FILE            firmware image instead of rex86's BIOS; an image under 64 KB\n"
           "                        ends at 0xFFFFF with the reset vector at F000:FFF0\n"
-          "  -accel interp|jit     execution engine (the JIT is not built yet: interp is used)\n"
+          "  -accel interp|jit     execution engine (default interp; the JIT translates 32-bit\n"
+          "                        protected-mode code and leaves the rest to the interpreter)\n"
+          "  --jit-stats           print the JIT's statistics at exit\n"
           "\n"
           "Drives and boot:\n"
           "  -fda FILE, -fdb FILE  floppy images (160K to 2.88M)\n"
@@ -397,11 +401,12 @@ static int apply(struct options *o, const struct opt_def *d, const char *v, char
     case O_ACCEL:
         if (!strcmp(v, "interp")) {
             o->accel = ACCEL_INTERP;
+            o->cfg.jit = false;
             return 0;
         }
         if (!strcmp(v, "jit") || !strcmp(v, "tcg")) {
             o->accel = ACCEL_JIT;
-            add_note(o, "rex86: the JIT is not built yet; using the interpreter.");
+            o->cfg.jit = true;
             return 0;
         }
         return fail(err, errlen, "-accel '%s' is not an execution engine: use interp or jit", v);
@@ -439,6 +444,7 @@ static int apply(struct options *o, const struct opt_def *d, const char *v, char
         c->ips = n;
         return 0;
     case O_STATS: o->stats = true; return 0;
+    case O_JIT_STATS: o->jit_stats = true; return 0;
     }
     return 0;
 }

@@ -36,6 +36,7 @@ struct options {
     double timeout_s;        /* host seconds; 0 = none */
     const char *dump_screen; /* NULL = none */
     bool stats;
+    bool jit_stats;
 
     int serial_count; /* -serial options seen so far */
     bool serial_given;

@@ -2,6 +2,7 @@
  * firmware, and runs the CPU against the virtual clock. */
 #include "devices/board/machine.h"
 #include "bios/kboot.h"
+#include "translator/jit.h"
 #include "bios/bios.h"
 #include "devices/chipset/dma.h"
 #include "devices/chipset/pic.h"
@@ -71,12 +72,14 @@ void machine_request_stop(struct machine *m, enum machine_stop why)
     if (m->stop == STOP_NONE)
         m->stop = why;
     m->cpu.exit_request = true;
+    m->cpu.jit_exit = 1; /* leave a translated block at once */
 }
 
 void machine_request_reset(struct machine *m)
 {
     m->reset_request = true;
     m->cpu.exit_request = true;
+    m->cpu.jit_exit = 1;
 }
 
 /* A firmware image (-bios): mapped so that it ends at 1 MB and at 4 GB, the
@@ -175,6 +178,8 @@ struct machine *machine_create(const struct machine_config *cfg, char *err, size
         }
         if (kboot_init(m) < 0)
             goto fail;
+        if (cfg->jit && jit_init(m) < 0)
+            goto fail;
         if (cfg->bios_file && load_firmware(m, cfg->bios_file) < 0)
             goto fail;
     }
@@ -194,6 +199,7 @@ void machine_destroy(struct machine *m)
         if (m->devices[k].free)
             m->devices[k].free(m->devices[k].opaque);
     kboot_free(m);
+    jit_free(m);
     cpu_free(&m->cpu);
     free(m->firmware);
     mem_free(m);

@@ -30,6 +30,8 @@ void mem_free(struct machine *m)
     free(m->mem.ram);
     free(m->mem.rd);
     free(m->mem.wr);
+    free(m->mem.code);
+    m->mem.code = NULL;
     m->mem.ram = NULL;
     m->mem.rd = m->mem.wr = NULL;
 }
@@ -84,6 +86,7 @@ void mem_write8_slow(struct machine *m, uint32_t pa, uint8_t v)
     uint8_t *p = m->mem.wr[pa >> MEM_PAGE_SHIFT];
     if (p) {
         p[pa & (MEM_PAGE_SIZE - 1)] = v;
+        mem_note_write(&m->mem, pa, 1);
         return;
     }
     bus_mmio_write(m, pa, v, 1);
@@ -118,6 +121,7 @@ void mem_write_slow(struct machine *m, uint32_t pa, uint32_t v, int size)
         uint8_t *p = m->mem.wr[pa >> MEM_PAGE_SHIFT];
         if (p) {
             memcpy(p + off, &v, (size_t)size);
+            mem_note_write(&m->mem, pa, (uint32_t)size);
             return;
         }
         if (!m->mem.rd[pa >> MEM_PAGE_SHIFT] && bus_mmio_write(m, pa, v, size))
@@ -158,9 +162,10 @@ void mem_write_block(struct machine *m, uint32_t pa, const void *src, uint32_t l
         if (n > len)
             n = len;
         uint8_t *p = m->mem.wr[a >> MEM_PAGE_SHIFT];
-        if (p)
+        if (p) {
             memcpy(p + off, s, n);
-        else
+            mem_note_write(&m->mem, a, n);
+        } else
             for (uint32_t k = 0; k < n; k++)
                 mem_write8_slow(m, a + k, s[k]);
         s += n;

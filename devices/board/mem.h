@@ -26,7 +26,21 @@ struct mem {
     uint32_t mask;      /* addr_mask with bit 20 cleared when A20 is off */
     /* Bumped whenever the map or A20 changes, so caches of it (TLB) refill. */
     uint32_t generation;
+    /* Self-modifying code: one byte per RAM page, nonzero while translated
+     * code was made from it. Writes to such a page take the slow path and
+     * call code_write, which invalidates the translations they overlap. */
+    uint8_t *code;
+    void (*code_write)(void *opaque, uint32_t pa, uint32_t len);
+    void *code_opaque;
 };
+
+/* A write of len bytes at RAM address pa (already A20-masked). */
+static inline void mem_note_write(struct mem *mm, uint32_t pa, uint32_t len)
+{
+    if (mm->code && pa < mm->ram_size && (mm->code[pa >> MEM_PAGE_SHIFT] ||
+                                          mm->code[(pa + len - 1 < mm->ram_size ? pa + len - 1 : pa) >> MEM_PAGE_SHIFT]))
+        mm->code_write(mm->code_opaque, pa, len);
+}
 
 int mem_init(struct machine *m, uint32_t ram_size, uint32_t addr_mask);
 void mem_free(struct machine *m);

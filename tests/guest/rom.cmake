@@ -40,4 +40,14 @@ function(rex86_guest_test name status regex)
     PASS_REGULAR_EXPRESSION "${regex}"
     FAIL_REGULAR_EXPRESSION "rex86-test: WRONG exit status|(^|\n)FAIL:|AddressSanitizer|runtime error:"
     TIMEOUT 180)
+  # Every guest program also runs under the JIT: same answers required.
+  if(name MATCHES "^guest\\.")
+    add_test(NAME ${name}.jit
+      COMMAND ${CMAKE_COMMAND} -DREX86=$<TARGET_FILE:rex86> -DEXPECT=${status}
+              -P ${REX86_GUEST_RUNNER} -- ${ARGN} -accel jit)
+    set_tests_properties(${name}.jit PROPERTIES
+      PASS_REGULAR_EXPRESSION "${regex}"
+      FAIL_REGULAR_EXPRESSION "rex86-test: WRONG exit status|(^|\n)FAIL:|AddressSanitizer|runtime error:"
+      TIMEOUT 180 LABELS jit)
+  endif()
 endfunction()

@@ -1,0 +1,323 @@
+/* The translation cache: block lookup (per-CPU jump cache, then a hash of
+ * host pc, CS base and flags), translation on a miss, execution, and
+ * self-modifying-code invalidation through the per-page block lists that
+ * the memory system calls into (mem_note_write). A full cache is flushed
+ * whole; a page invalidated over and over is left to the interpreter. */
+#include "translator/jit.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu/cpu_priv.h"
+#include "translator/codebuf.h"
+#include "translator/translate.h"
+
+#define JIT_CODE_SIZE (32u << 20)
+#define JIT_MAX_TBS 65536
+#define JIT_HASH_BITS 16
+#define JIT_JC_BITS 12
+#define JIT_PAGE_INVAL_LIMIT 64
+
+struct jit {
+    struct machine *m;
+    struct codebuf cb;
+    struct tb *tbs;
+    int ntbs;
+    struct insn *insns;
+    int ninsns;
+    struct tb *hash[1u << JIT_HASH_BITS];
+    struct tb *jc[1u << JIT_JC_BITS]; /* by linear pc */
+    struct tb **page_tbs;             /* per RAM page: blocks touching it */
+    uint8_t *page_inval;              /* per RAM page: invalidation count */
+    uint32_t npages;
+    struct tb *cur;
+    uint32_t mem_gen;
+    struct jit_stats st;
+};
+
+static uint32_t tb_hash(uintptr_t host, uint32_t cs_base, uint32_t hflags)
+{
+    uint64_t h = (uint64_t)host * 0x9E3779B97F4A7C15ull ^ cs_base * 0x85EBCA6Bu ^ hflags;
+    return (uint32_t)(h >> (64 - JIT_HASH_BITS));
+}
+
+/* Returns true when the page was not tracked before. */
+static bool page_list_add(struct jit *j, struct tb *tb, int n, uint32_t page)
+{
+    tb->page[n] = page;
+    tb->page_next[n] = j->page_tbs[page];
+    j->page_tbs[page] = tb;
+    bool fresh = !j->m->mem.code[page];
+    j->m->mem.code[page] = 1;
+    return fresh;
+}
+
+static void page_list_remove(struct jit *j, struct tb *tb, int n)
+{
+    uint32_t page = tb->page[n];
+    struct tb **pp = &j->page_tbs[page];
+    while (*pp) {
+        struct tb *t = *pp;
+        int k = t->page[0] == page ? 0 : 1;
+        if (t == tb) {
+            *pp = t->page_next[k];
+            break;
+        }
+        pp = &t->page_next[k];
+    }
+    if (!j->page_tbs[page])
+        j->m->mem.code[page] = 0;
+}
+
+static void tb_remove(struct jit *j, struct tb *tb)
+{
+    if (!tb->valid)
+        return;
+    tb->valid = false;
+    struct tb **pp = &j->hash[tb_hash(tb->host_pc, tb->cs_base, tb->hflags)];
+    while (*pp && *pp != tb)
+        pp = &(*pp)->hash_next;
+    if (*pp)
+        *pp = tb->hash_next;
+    if (tb->page[0] != TB_NO_PAGE)
+        page_list_remove(j, tb, 0);
+    if (tb->page[1] != TB_NO_PAGE)
+        page_list_remove(j, tb, 1);
+    if (j->cur == tb)
+        j->m->cpu.jit_exit = 1;
+}
+
+void jit_flush(struct cpu *c)
+{
+    struct jit *j = c->jit;
+    if (!j)
+        return;
+    memset(j->hash, 0, sizeof(j->hash));
+    memset(j->jc, 0, sizeof(j->jc));
+    memset(j->page_tbs, 0, j->npages * sizeof(*j->page_tbs));
+    memset(j->m->mem.code, 0, j->npages);
+    j->ntbs = 0;
+    j->ninsns = 0;
+    j->cb.used = 0;
+    j->st.flushes++;
+    if (j->cur)
+        c->jit_exit = 1;
+    j->cur = NULL;
+}
+
+/* mem_note_write: a write to a page with translated code. */
+static void jit_code_write(void *opaque, uint32_t pa, uint32_t len)
+{
+    struct jit *j = opaque;
+    uint32_t first = pa >> MEM_PAGE_SHIFT, last = (pa + len - 1) >> MEM_PAGE_SHIFT;
+    if (last >= j->npages)
+        last = j->npages - 1;
+    bool by_cpu = j->cur != NULL;
+    for (uint32_t page = first; page <= last; page++) {
+        struct tb *tb = j->page_tbs[page];
+        bool hit = false;
+        while (tb) {
+            int k = tb->page[0] == page ? 0 : 1;
+            struct tb *next = tb->page_next[k];
+            /* Fine-grained: only blocks whose bytes overlap the write. */
+            if (pa < tb->phys_end && pa + len > tb->phys_start) {
+                tb_remove(j, tb);
+                hit = true;
+            }
+            tb = next;
+        }
+        if (hit) {
+            if (by_cpu)
+                j->st.invalidations_cpu++;
+            else
+                j->st.invalidations_dma++;
+            if (j->page_inval[page] < 255 && ++j->page_inval[page] == JIT_PAGE_INVAL_LIMIT)
+                j->st.pages_left_to_interp++;
+        }
+    }
+}
+
+int jit_init(struct machine *m)
+{
+#if !defined(__x86_64__)
+    return machine_error(m, "the JIT has no backend for this host yet; use -accel interp");
+#else
+    struct jit *j = calloc(1, sizeof(*j));
+    if (!j)
+        return machine_error(m, "out of memory for the JIT");
+    j->m = m;
+    j->npages = m->mem.ram_size >> MEM_PAGE_SHIFT;
+    j->tbs = calloc(JIT_MAX_TBS, sizeof(*j->tbs));
+    j->insns = calloc(JIT_MAX_INSNS, sizeof(*j->insns));
+    j->page_tbs = calloc(j->npages ? j->npages : 1, sizeof(*j->page_tbs));
+    j->page_inval = calloc(j->npages ? j->npages : 1, 1);
+    m->mem.code = calloc(j->npages ? j->npages : 1, 1);
+    if (!j->tbs || !j->insns || !j->page_tbs || !j->page_inval || !m->mem.code ||
+        codebuf_init(&j->cb, JIT_CODE_SIZE) < 0) {
+        m->cpu.jit = j;
+        jit_free(m);
+        return machine_error(m, "cannot set up the JIT's code buffer");
+    }
+    m->mem.code_write = jit_code_write;
+    m->mem.code_opaque = j;
+    j->mem_gen = m->mem.generation;
+    m->cpu.jit = j;
+    return 0;
+#endif
+}
+
+void jit_free(struct machine *m)
+{
+    struct jit *j = m->cpu.jit;
+    if (!j)
+        return;
+    codebuf_free(&j->cb);
+    free(j->tbs);
+    free(j->insns);
+    free(j->page_tbs);
+    free(j->page_inval);
+    free(m->mem.code);
+    m->mem.code = NULL;
+    m->mem.code_write = NULL;
+    free(j);
+    m->cpu.jit = NULL;
+}
+
+/* The flags a block was specialised on: the code size (decoding), CPL and
+ * mode. Handlers read everything else from the CPU state as they run. */
+static uint32_t cur_hflags(const struct cpu *c)
+{
+    return (uint32_t)((c->seg[S_CS].flags & SEGF_DB) ? 1 : 0) | (uint32_t)c->cpl << 1;
+}
+
+static struct tb *tb_translate(struct jit *j, struct cpu *c, uintptr_t host, uint32_t lin, uint32_t hflags)
+{
+    if (j->ntbs >= JIT_MAX_TBS || j->ninsns + TB_MAX_INSNS > JIT_MAX_INSNS ||
+        j->cb.used + TB_MAX_CODE > j->cb.size)
+        jit_flush(c);
+    struct tb *tb = &j->tbs[j->ntbs];
+    memset(tb, 0, sizeof(*tb));
+    tb->host_pc = host;
+    tb->lin_pc = lin;
+    tb->cs_base = c->seg[S_CS].base;
+    tb->eip = c->eip;
+    tb->hflags = hflags;
+    tb->insns = &j->insns[j->ninsns];
+    tb->page[0] = tb->page[1] = TB_NO_PAGE;
+    size_t code_off = j->cb.used;
+    if (translate_block(c, tb, (const uint8_t *)host, j->cb.rw + code_off, j->cb.size - code_off) < 0)
+        return NULL;
+    tb->code = (void (*)(struct cpu *))codebuf_exec(&j->cb, code_off);
+    codebuf_commit(&j->cb, code_off, tb->code_size);
+    j->cb.used += (tb->code_size + 15) & ~(size_t)15;
+    j->ninsns += tb->icount;
+    j->ntbs++;
+    tb->valid = true;
+    uint32_t h = tb_hash(host, tb->cs_base, hflags);
+    tb->hash_next = j->hash[h];
+    j->hash[h] = tb;
+    /* RAM pages holding its bytes get write tracking. */
+    struct mem *mm = &j->m->mem;
+    if (host >= (uintptr_t)mm->ram && host < (uintptr_t)mm->ram + mm->ram_size) {
+        uint32_t start = (uint32_t)(host - (uintptr_t)mm->ram);
+        tb->phys_start = start;
+        tb->phys_end = start + tb->size;
+        bool fresh = page_list_add(j, tb, 0, start >> MEM_PAGE_SHIFT);
+        uint32_t last = (tb->phys_end - 1) >> MEM_PAGE_SHIFT;
+        if (last != tb->page[0])
+            fresh |= page_list_add(j, tb, 1, last);
+        /* Writes through the TLB fast path must now take the slow path. */
+        if (fresh)
+            cpu_tlb_flush(c);
+    } else {
+        tb->phys_start = tb->phys_end = 0;
+    }
+    j->st.blocks_translated++;
+    j->st.guest_bytes += tb->size;
+    j->st.host_bytes += tb->code_size;
+    return tb;
+}
+
+bool jit_exec(struct cpu *c)
+{
+    struct jit *j = c->jit;
+    struct machine *m = c->m;
+    /* v1 runs 32-bit protected-mode code; real mode, V86, single-step and
+     * the interrupt shadow stay with the interpreter. */
+    if (!(c->cr[0] & CR0_PE) || (c->eflags & (F_VM | F_TF)) || c->inhibit_irq)
+        return false;
+    if (j->mem_gen != m->mem.generation) {
+        jit_flush(c);
+        j->mem_gen = m->mem.generation;
+    }
+    struct seg *cs = &c->seg[S_CS];
+    uint32_t eip = c->eip;
+    if (eip > cs->limit)
+        return false;
+    uint32_t lin = cs->base + eip;
+    struct tlb_entry *e = &c->tlb_cur[(lin >> 12) & (TLB_SIZE - 1)];
+    if (e->tag_r != (lin & ~0xFFFu))
+        return false; /* the interpreter fills the TLB (and raises #PF) */
+    uintptr_t host = e->addend + lin;
+    uint32_t hflags = cur_hflags(c);
+    struct tb **jc = &j->jc[(lin ^ (lin >> JIT_JC_BITS)) & ((1u << JIT_JC_BITS) - 1)];
+    struct tb *tb = *jc;
+    if (!tb || !tb->valid || tb->host_pc != host || tb->cs_base != cs->base || tb->hflags != hflags ||
+        tb->eip != eip) {
+        tb = j->hash[tb_hash(host, cs->base, hflags)];
+        while (tb && !(tb->valid && tb->host_pc == host && tb->cs_base == cs->base && tb->hflags == hflags &&
+                       tb->eip == eip))
+            tb = tb->hash_next;
+        if (!tb) {
+            struct mem *mm = &m->mem;
+            if (host >= (uintptr_t)mm->ram && host < (uintptr_t)mm->ram + mm->ram_size &&
+                j->page_inval[(host - (uintptr_t)mm->ram) >> MEM_PAGE_SHIFT] >= JIT_PAGE_INVAL_LIMIT)
+                return false;
+            tb = tb_translate(j, c, host, lin, hflags);
+            if (!tb)
+                return false;
+        }
+        *jc = tb;
+    }
+    /* The block must lie inside CS (its limit may have shrunk since). */
+    if (tb->eip + tb->size - 1 > cs->limit)
+        return false;
+    c->jit_exit = 0;
+    j->cur = tb;
+    tb->code(c);
+    j->cur = NULL;
+    j->st.blocks_run++;
+    j->st.insns_run += tb->icount;
+    return true;
+}
+
+void jit_leave(struct cpu *c)
+{
+    struct jit *j = c->jit;
+    if (j->cur)
+        j->st.insns_run += j->cur->icount;
+    j->cur = NULL;
+}
+
+void jit_get_stats(struct machine *m, struct jit_stats *st)
+{
+    if (m->cpu.jit)
+        *st = m->cpu.jit->st;
+    else
+        memset(st, 0, sizeof(*st));
+}
+
+void jit_print_stats(struct machine *m, FILE *f)
+{
+    struct jit_stats s;
+    jit_get_stats(m, &s);
+    fprintf(f,
+            "rex86: jit: %llu blocks translated, %.1f host bytes per guest byte, %llu blocks run, "
+            "%llu instructions in blocks, %llu in the interpreter, invalidations %llu by the CPU and "
+            "%llu by devices, %llu cache flushes, %llu pages left to the interpreter\n",
+            (unsigned long long)s.blocks_translated,
+            s.guest_bytes ? (double)s.host_bytes / (double)s.guest_bytes : 0.0, (unsigned long long)s.blocks_run,
+            (unsigned long long)s.insns_run, (unsigned long long)s.interp_insns,
+            (unsigned long long)s.invalidations_cpu, (unsigned long long)s.invalidations_dma,
+            (unsigned long long)s.flushes, (unsigned long long)s.pages_left_to_interp);
+}
