@@ -13,18 +13,18 @@
 #include "cpu/cpu_priv.h"
 #include "cpu/protect.h"
 
-#define MB_MAGIC 0x1BADB002u
+#define MB_MAGIC      0x1BADB002u
 #define MB_BOOT_MAGIC 0x2BADB002u
 
 /* Fixed low-memory layout used while entering the kernel. */
-#define KB_GDT 0x12000u     /* null, null, 0x10 flat code, 0x18 flat data */
-#define KB_ZERO_PAGE 0x10000u
-#define KB_CMDLINE 0x20000u
+#define KB_GDT         0x12000u /* null, null, 0x10 flat code, 0x18 flat data */
+#define KB_ZERO_PAGE   0x10000u
+#define KB_CMDLINE     0x20000u
 #define KB_CMDLINE_MAX 0x10000u
-#define KB_MBI 0x9000u
-#define KB_MB_MMAP 0x9400u
-#define KB_MB_MODS 0x9800u
-#define KB_MB_NAME 0x9F00u
+#define KB_MBI         0x9000u
+#define KB_MB_MMAP     0x9400u
+#define KB_MB_MODS     0x9800u
+#define KB_MB_NAME     0x9F00u
 
 struct kfile {
     uint8_t *data;
@@ -55,8 +55,8 @@ static int read_file(struct machine *m, const char *path, const char *what, stru
     fseek(fp, 0, SEEK_SET);
     if (size <= 0 || (uint64_t)size >= m->mem.ram_size) {
         fclose(fp);
-        return machine_error(m, "%s '%s' is %s for %u MB of guest RAM", what, path, size <= 0 ? "empty" : "too large",
-                             m->mem.ram_size >> 20);
+        return machine_error(m, "%s '%s' is %s for %u MB of guest RAM", what, path,
+                             size <= 0 ? "empty" : "too large", m->mem.ram_size >> 20);
     }
     f->data = malloc((size_t)size);
     if (!f->data || fread(f->data, 1, (size_t)size, fp) != (size_t)size) {
@@ -70,8 +70,14 @@ static int read_file(struct machine *m, const char *path, const char *what, stru
     return 0;
 }
 
-static uint32_t rd32(const uint8_t *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static uint32_t rd32(const uint8_t *p)
+{
+    return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static uint16_t rd16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | p[1] << 8);
+}
 
 static void wr32(uint8_t *p, uint32_t v)
 {
@@ -109,7 +115,12 @@ static bool find_multiboot(struct kboot *k)
 
 static bool is_elf32(const struct kfile *f)
 {
-    return f->size >= 52 && !memcmp(f->data, "\x7f" "ELF", 4) && f->data[4] == 1 && rd16(f->data + 18) == 3;
+    return f->size >= 52 &&
+           !memcmp(f->data,
+                   "\x7f"
+                   "ELF",
+                   4) &&
+           f->data[4] == 1 && rd16(f->data + 18) == 3;
 }
 
 /* Check every loadable piece fits in guest RAM before the guest starts. */
@@ -217,9 +228,9 @@ void kboot_free(struct machine *m)
 static void enter_flat32(struct machine *m, uint32_t eip)
 {
     static const uint8_t gdt[32] = {
-        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-        0xFF, 0xFF, 0, 0, 0, 0x9B, 0xCF, 0, /* 0x10: code, base 0, 4 GB */
-        0xFF, 0xFF, 0, 0, 0, 0x93, 0xCF, 0, /* 0x18: data, base 0, 4 GB */
+        0,    0,    0, 0, 0,    0,    0,    0, 0, 0,    0,    0,
+        0,    0,    0, 0, 0xFF, 0xFF, 0,    0, 0, 0x9B, 0xCF, 0, /* 0x10: code, base 0, 4 GB */
+        0xFF, 0xFF, 0, 0, 0,    0x93, 0xCF, 0,                   /* 0x18: data, base 0, 4 GB */
     };
     mem_write_block(m, KB_GDT, gdt, sizeof(gdt));
     mem_set_a20(m, true);
@@ -271,7 +282,7 @@ static void start_linux(struct machine *m, struct kboot *k)
     if (hdr_end > sizeof(zp) || hdr_end < 0x202)
         hdr_end = 0x268;
     memcpy(zp + 0x1F1, d + 0x1F1, hdr_end - 0x1F1);
-    zp[0x210] = 0xFF; /* type_of_loader: undefined loader */
+    zp[0x210] = 0xFF;  /* type_of_loader: undefined loader */
     zp[0x211] |= 0x80; /* CAN_USE_HEAP */
     wr16(zp + 0x224, 0xFE00);
     uint32_t cmdmax = rd16(d + 0x206) >= 0x0206 ? rd32(d + 0x238) : 255;
@@ -341,7 +352,8 @@ static void start_multiboot(struct machine *m, struct kboot *k)
     uint32_t entry, end;
     if (k->mb_flags & 0x10000) {
         uint32_t file_off = k->mb_header_off - (k->header_addr - k->load_addr);
-        uint32_t len = k->load_end_addr ? k->load_end_addr - k->load_addr : (uint32_t)k->kernel.size - file_off;
+        uint32_t len =
+            k->load_end_addr ? k->load_end_addr - k->load_addr : (uint32_t)k->kernel.size - file_off;
         if (file_off + (uint64_t)len > k->kernel.size)
             len = (uint32_t)k->kernel.size - file_off;
         mem_write_block(m, k->load_addr, k->kernel.data + file_off, len);

@@ -19,8 +19,8 @@ int cpu_model_parse(const char *name, enum cpu_model *out)
     static const struct {
         const char *alias;
         enum cpu_model model;
-    } aliases[] = {{"8088", CPU_8086}, {"80186", CPU_186}, {"80286", CPU_286}, {"80386", CPU_386},
-                   {"i386", CPU_386},  {"80486", CPU_486}, {"i486", CPU_486},  {"p5", CPU_PENTIUM},
+    } aliases[] = {{"8088", CPU_8086},   {"80186", CPU_186},          {"80286", CPU_286}, {"80386", CPU_386},
+                   {"i386", CPU_386},    {"80486", CPU_486},          {"i486", CPU_486},  {"p5", CPU_PENTIUM},
                    {"p2", CPU_PENTIUM2}, {"pentium-ii", CPU_PENTIUM2}};
     for (unsigned k = 0; k < sizeof(aliases) / sizeof(aliases[0]); k++) {
         if (!strcasecmp(name, aliases[k].alias)) {
@@ -138,7 +138,10 @@ void cpu_reset(struct cpu *c)
         c->seg[S_CS].base = 0xF0000u;
     c->eip = 0xFFF0;
     if (model >= CPU_386)
-        c->EDX = model >= CPU_PENTIUM2 ? 0x0652 : model == CPU_PENTIUM ? 0x0543 : model == CPU_486 ? 0x0480 : 0x0308;
+        c->EDX = model >= CPU_PENTIUM2  ? 0x0652
+                 : model == CPU_PENTIUM ? 0x0543
+                 : model == CPU_486     ? 0x0480
+                                        : 0x0308;
     c->idtr.base = 0;
     c->idtr.limit = 0x3FF;
     c->gdtr.base = 0;
@@ -286,8 +289,14 @@ bool cpu_cond(struct cpu *c, int cc)
     return (cc & 1) ? !r : r;
 }
 
-bool cpu_pe(const struct cpu *c) { return (c->cr[0] & CR0_PE) != 0; }
-bool cpu_v86(const struct cpu *c) { return (c->eflags & F_VM) != 0; }
+bool cpu_pe(const struct cpu *c)
+{
+    return (c->cr[0] & CR0_PE) != 0;
+}
+bool cpu_v86(const struct cpu *c)
+{
+    return (c->eflags & F_VM) != 0;
+}
 
 void cpu_set_intr(struct cpu *c, bool level)
 {

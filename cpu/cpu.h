@@ -25,23 +25,23 @@ enum { R_EAX, R_ECX, R_EDX, R_EBX, R_ESP, R_EBP, R_ESI, R_EDI };
 enum { S_ES, S_CS, S_SS, S_DS, S_FS, S_GS, S_NONE = 7 };
 
 /* EFLAGS bits. */
-#define F_CF 0x0001u
-#define F_PF 0x0004u
-#define F_AF 0x0010u
-#define F_ZF 0x0040u
-#define F_SF 0x0080u
-#define F_TF 0x0100u
-#define F_IF 0x0200u
-#define F_DF 0x0400u
-#define F_OF 0x0800u
-#define F_IOPL 0x3000u
-#define F_NT 0x4000u
-#define F_RF 0x10000u
-#define F_VM 0x20000u
-#define F_AC 0x40000u
-#define F_VIF 0x80000u
-#define F_VIP 0x100000u
-#define F_ID 0x200000u
+#define F_CF    0x0001u
+#define F_PF    0x0004u
+#define F_AF    0x0010u
+#define F_ZF    0x0040u
+#define F_SF    0x0080u
+#define F_TF    0x0100u
+#define F_IF    0x0200u
+#define F_DF    0x0400u
+#define F_OF    0x0800u
+#define F_IOPL  0x3000u
+#define F_NT    0x4000u
+#define F_RF    0x10000u
+#define F_VM    0x20000u
+#define F_AC    0x40000u
+#define F_VIF   0x80000u
+#define F_VIP   0x100000u
+#define F_ID    0x200000u
 #define F_ARITH (F_CF | F_PF | F_AF | F_ZF | F_SF | F_OF)
 
 /* CR0 bits. */
@@ -59,9 +59,24 @@ enum { S_ES, S_CS, S_SS, S_DS, S_FS, S_GS, S_NONE = 7 };
 
 /* Exception vectors. */
 enum {
-    EXC_DE = 0, EXC_DB = 1, EXC_NMI = 2, EXC_BP = 3, EXC_OF = 4, EXC_BR = 5,
-    EXC_UD = 6, EXC_NM = 7, EXC_DF = 8, EXC_TS = 10, EXC_NP = 11, EXC_SS = 12,
-    EXC_GP = 13, EXC_PF = 14, EXC_MF = 16, EXC_AC = 17, EXC_MC = 18, EXC_XM = 19,
+    EXC_DE = 0,
+    EXC_DB = 1,
+    EXC_NMI = 2,
+    EXC_BP = 3,
+    EXC_OF = 4,
+    EXC_BR = 5,
+    EXC_UD = 6,
+    EXC_NM = 7,
+    EXC_DF = 8,
+    EXC_TS = 10,
+    EXC_NP = 11,
+    EXC_SS = 12,
+    EXC_GP = 13,
+    EXC_PF = 14,
+    EXC_MF = 16,
+    EXC_AC = 17,
+    EXC_MC = 18,
+    EXC_XM = 19,
 };
 #define EXC_NO_ERR (-1)
 
@@ -76,13 +91,13 @@ struct seg {
      * inline fast path (the offset is still checked against limit). */
     uint8_t access;
 };
-#define SEGA_READ 1u
+#define SEGA_READ  1u
 #define SEGA_WRITE 2u
-#define SEGF_P 0x0080u
-#define SEGF_S 0x0010u
-#define SEGF_CODE 0x0008u
-#define SEGF_DB 0x4000u
-#define SEGF_G 0x8000u
+#define SEGF_P     0x0080u
+#define SEGF_S     0x0010u
+#define SEGF_CODE  0x0008u
+#define SEGF_DB    0x4000u
+#define SEGF_G     0x8000u
 
 struct dtr {
     uint32_t base;
@@ -111,8 +126,8 @@ struct lazy_flags {
 
 /* Soft TLB: linear page -> host pointer. A tag equal to the page's linear
  * address means the access may go straight to host memory. */
-#define TLB_BITS 8
-#define TLB_SIZE (1u << TLB_BITS)
+#define TLB_BITS    8
+#define TLB_SIZE    (1u << TLB_BITS)
 #define TLB_INVALID 1u /* never page-aligned, never matches */
 struct tlb_entry {
     uint32_t tag_r, tag_w;
@@ -143,11 +158,11 @@ struct cpu {
 
     /* Execution state. */
     bool halted;
-    bool intr_line;    /* INTR from the interrupt controller */
+    bool intr_line; /* INTR from the interrupt controller */
     bool nmi_pending;
     uint8_t inhibit_irq; /* interrupt shadow after MOV SS/POP SS/STI */
-    bool exit_request; /* leave cpu_run at the next instruction boundary */
-    bool trap_pending; /* single-step trap after the current instruction */
+    bool exit_request;   /* leave cpu_run at the next instruction boundary */
+    bool trap_pending;   /* single-step trap after the current instruction */
     int64_t cycles_left;
     uint64_t icount; /* instructions retired */
 
@@ -182,17 +197,17 @@ struct cpu {
 
 /* Register access by architectural number. */
 #define CPU_R32(c, n) ((c)->regs.r32[(n)])
-#define CPU_R16(c, n) ((c)->regs.r16[(n) * 2])
+#define CPU_R16(c, n) ((c)->regs.r16[(n)*2])
 /* 8-bit register n: 0-3 are AL CL DL BL, 4-7 AH CH DH BH. */
-#define CPU_R8(c, n) ((c)->regs.r8[((n) & 3) * 4 + ((n) >> 2)])
-#define EAX regs.r32[R_EAX]
-#define ECX regs.r32[R_ECX]
-#define EDX regs.r32[R_EDX]
-#define EBX regs.r32[R_EBX]
-#define ESP regs.r32[R_ESP]
-#define EBP regs.r32[R_EBP]
-#define ESI regs.r32[R_ESI]
-#define EDI regs.r32[R_EDI]
+#define CPU_R8(c, n) ((c)->regs.r8[((n)&3) * 4 + ((n) >> 2)])
+#define EAX          regs.r32[R_EAX]
+#define ECX          regs.r32[R_ECX]
+#define EDX          regs.r32[R_EDX]
+#define EBX          regs.r32[R_EBX]
+#define ESP          regs.r32[R_ESP]
+#define EBP          regs.r32[R_EBP]
+#define ESI          regs.r32[R_ESI]
+#define EDI          regs.r32[R_EDI]
 
 /* Lifecycle. */
 void cpu_init(struct cpu *c, struct machine *m, enum cpu_model model);
@@ -212,7 +227,7 @@ void cpu_step(struct cpu *c);
 uint32_t cpu_get_eflags(struct cpu *c);
 void cpu_set_eflags(struct cpu *c, uint32_t value, uint32_t mask);
 bool cpu_cond(struct cpu *c, int cc); /* Jcc condition 0-15 */
-void cpu_flags_commit(struct cpu *c);   /* fold lazy flags into eflags */
+void cpu_flags_commit(struct cpu *c); /* fold lazy flags into eflags */
 
 /* Segments. */
 void cpu_load_seg_real(struct cpu *c, int seg, uint16_t sel);

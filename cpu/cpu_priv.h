@@ -10,7 +10,7 @@
 #include "cpu/decode.h"
 #include "devices/board/machine.h"
 
-#define LIKELY(x) __builtin_expect(!!(x), 1)
+#define LIKELY(x)   __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
 
 enum { ACC_READ = 0, ACC_WRITE = 1, ACC_EXEC = 2 };
@@ -98,12 +98,18 @@ static inline void cpu_write(struct cpu *c, int seg, uint32_t off, uint32_t v, i
     cpu_write_slow(c, seg, off, v, size);
 }
 
-static inline uint8_t cpu_read8(struct cpu *c, int seg, uint32_t off) { return (uint8_t)cpu_read(c, seg, off, 1); }
+static inline uint8_t cpu_read8(struct cpu *c, int seg, uint32_t off)
+{
+    return (uint8_t)cpu_read(c, seg, off, 1);
+}
 static inline uint16_t cpu_read16(struct cpu *c, int seg, uint32_t off)
 {
     return (uint16_t)cpu_read(c, seg, off, 2);
 }
-static inline uint32_t cpu_read32(struct cpu *c, int seg, uint32_t off) { return cpu_read(c, seg, off, 4); }
+static inline uint32_t cpu_read32(struct cpu *c, int seg, uint32_t off)
+{
+    return cpu_read(c, seg, off, 4);
+}
 
 /* Registers by size. */
 static inline uint32_t reg_read(struct cpu *c, int n, int size)
@@ -126,8 +132,14 @@ static inline void reg_write(struct cpu *c, int n, uint32_t v, int size)
 
 /* Operand size of a decoded instruction: byte forms have bit 0 of the
  * opcode clear in the classic encodings. */
-static inline int insn_osize(const struct insn *i) { return i->os32 ? 4 : 2; }
-static inline int insn_bsize(const struct insn *i) { return (i->op & 1) ? insn_osize(i) : 1; }
+static inline int insn_osize(const struct insn *i)
+{
+    return i->os32 ? 4 : 2;
+}
+static inline int insn_bsize(const struct insn *i)
+{
+    return (i->op & 1) ? insn_osize(i) : 1;
+}
 
 static inline uint32_t insn_ea(struct cpu *c, const struct insn *i)
 {
@@ -155,9 +167,18 @@ static inline void rm_write(struct cpu *c, const struct insn *i, uint32_t v, int
 }
 
 /* Stack. */
-static inline bool ss32(const struct cpu *c) { return (c->seg[S_SS].flags & SEGF_DB) != 0; }
-static inline uint32_t sp_mask(const struct cpu *c) { return ss32(c) ? 0xFFFFFFFFu : 0xFFFFu; }
-static inline uint32_t sp_get(const struct cpu *c) { return c->ESP & sp_mask(c); }
+static inline bool ss32(const struct cpu *c)
+{
+    return (c->seg[S_SS].flags & SEGF_DB) != 0;
+}
+static inline uint32_t sp_mask(const struct cpu *c)
+{
+    return ss32(c) ? 0xFFFFFFFFu : 0xFFFFu;
+}
+static inline uint32_t sp_get(const struct cpu *c)
+{
+    return c->ESP & sp_mask(c);
+}
 static inline void sp_set(struct cpu *c, uint32_t v)
 {
     if (ss32(c))
@@ -208,7 +229,10 @@ static inline void cpu_set_arith(struct cpu *c, uint32_t flags)
     c->eflags = (c->eflags & ~F_ARITH) | (flags & F_ARITH);
 }
 
-static inline uint32_t parity_flag(uint32_t v) { return __builtin_parity(v & 0xFF) ? 0 : F_PF; }
+static inline uint32_t parity_flag(uint32_t v)
+{
+    return __builtin_parity(v & 0xFF) ? 0 : F_PF;
+}
 
 /* ZF/SF/PF of a result. */
 static inline uint32_t szp_flags(uint32_t res, int size)
@@ -223,10 +247,22 @@ static inline uint32_t szp_flags(uint32_t res, int size)
 }
 
 /* Mode. */
-static inline bool cpu_real(const struct cpu *c) { return !(c->cr[0] & CR0_PE); }
-static inline bool cpu_is_v86(const struct cpu *c) { return (c->eflags & F_VM) != 0; }
-static inline bool cs32(const struct cpu *c) { return (c->seg[S_CS].flags & SEGF_DB) != 0; }
-static inline int cpu_iopl(const struct cpu *c) { return (c->eflags >> 12) & 3; }
+static inline bool cpu_real(const struct cpu *c)
+{
+    return !(c->cr[0] & CR0_PE);
+}
+static inline bool cpu_is_v86(const struct cpu *c)
+{
+    return (c->eflags & F_VM) != 0;
+}
+static inline bool cs32(const struct cpu *c)
+{
+    return (c->seg[S_CS].flags & SEGF_DB) != 0;
+}
+static inline int cpu_iopl(const struct cpu *c)
+{
+    return (c->eflags >> 12) & 3;
+}
 
 /* Port I/O with the protection checks of SDM 3A §20.5 / §18.3 (IOPL and the
  * TSS I/O bitmap). */

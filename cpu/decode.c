@@ -54,13 +54,16 @@ static const uint8_t ea16_index[8] = {R_ESI, R_EDI, R_ESI, R_EDI, R_ESI, R_EDI, 
 /* Out of bytes: 0 asks the caller for more, unless the instruction is already
  * known to pass the length limit. The 286+ never fetch a 16th byte (SDM Vol 3A
  * §6.15: longer than 15 bytes is #GP), so that is -1 even if avail ends at 15. */
-#define NEED(n)                                                                                    \
-    do {                                                                                           \
-        if (pos + (n) > avail)                                                                     \
-            return pos + (n) > len_limit ? -1 : 0;                                                 \
+#define NEED(n)                                                                                              \
+    do {                                                                                                     \
+        if (pos + (n) > avail)                                                                               \
+            return pos + (n) > len_limit ? -1 : 0;                                                           \
     } while (0)
 
-static inline uint32_t rd16(const uint8_t *p) { return p[0] | (uint32_t)p[1] << 8; }
+static inline uint32_t rd16(const uint8_t *p)
+{
+    return p[0] | (uint32_t)p[1] << 8;
+}
 static inline uint32_t rd32(const uint8_t *p)
 {
     return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;

@@ -30,15 +30,15 @@ enum {
 };
 
 /* Attributes. */
-#define A_LOCK 0x0001u   /* LOCK allowed (with a memory destination) */
-#define A_MEM 0x0002u    /* ModRM must name memory, else #UD */
-#define A_REG 0x0004u    /* ModRM mod field ignored: always a register */
+#define A_LOCK   0x0001u /* LOCK allowed (with a memory destination) */
+#define A_MEM    0x0002u /* ModRM must name memory, else #UD */
+#define A_REG    0x0004u /* ModRM mod field ignored: always a register */
 #define A_STRING 0x0008u /* REP prefixes apply */
 #define A_BRANCH 0x0010u /* may change EIP or the mode: ends a block */
-#define A_FPU 0x0020u    /* x87 escape */
-#define A_PM 0x0040u     /* #UD in real and V86 mode */
-#define A_UNDOC 0x0080u  /* undocumented form */
-#define A_GROUP 0x0100u  /* ModRM reg selects the row (set by the table builder) */
+#define A_FPU    0x0020u /* x87 escape */
+#define A_PM     0x0040u /* #UD in real and V86 mode */
+#define A_UNDOC  0x0080u /* undocumented form */
+#define A_GROUP  0x0100u /* ModRM reg selects the row (set by the table builder) */
 #define A_MODREG 0x0200u /* ModRM must name a register, else invalid (#UD): MMX shifts by imm8 */
 
 struct opinfo {
@@ -59,9 +59,9 @@ struct insn {
     uint8_t mod, reg, rm;
     bool os32, as32; /* effective operand and address size is 32 bits */
     bool lock;
-    uint8_t rep;    /* 0, 0xF2 or 0xF3 */
-    uint8_t seg;    /* segment override prefix, or S_NONE */
-    uint8_t ea_seg; /* segment of the memory operand (override applied) */
+    uint8_t rep;                /* 0, 0xF2 or 0xF3 */
+    uint8_t seg;                /* segment override prefix, or S_NONE */
+    uint8_t ea_seg;             /* segment of the memory operand (override applied) */
     uint8_t base, index, scale; /* EA parts: NO_REG when absent */
     int32_t disp;
     uint32_t imm, imm2;
@@ -80,7 +80,7 @@ const struct opinfo *decode_lookup(int code, int reg, enum cpu_model model);
 bool decode_has_group(int code);
 
 /* Every op_* handler, declared from the table. */
-#define OP(code, mnem, fn, fmt, model, attr) void fn(struct cpu *c, const struct insn *i);
+#define OP(code, mnem, fn, fmt, model, attr)       void fn(struct cpu *c, const struct insn *i);
 #define GRP(code, reg, mnem, fn, fmt, model, attr) void fn(struct cpu *c, const struct insn *i);
 #include "cpu/opcodes.def"
 #undef OP

@@ -16,9 +16,15 @@ _Noreturn void cpu_exception(struct cpu *c, int vector, int error_code)
     longjmp(c->fault_jmp, 1);
 }
 
-_Noreturn void cpu_ud(struct cpu *c) { cpu_exception(c, EXC_UD, EXC_NO_ERR); }
+_Noreturn void cpu_ud(struct cpu *c)
+{
+    cpu_exception(c, EXC_UD, EXC_NO_ERR);
+}
 
-void op_ud(struct cpu *c, const struct insn *i) { cpu_ud(c); }
+void op_ud(struct cpu *c, const struct insn *i)
+{
+    cpu_ud(c);
+}
 
 static void interrupt_real(struct cpu *c, int vector, uint32_t return_eip)
 {
@@ -52,7 +58,10 @@ static bool has_error_code(int v)
     return v == EXC_DF || (v >= EXC_TS && v <= EXC_PF) || v == EXC_AC;
 }
 
-static bool contributory(int v) { return v == EXC_DE || (v >= EXC_TS && v <= EXC_GP); }
+static bool contributory(int v)
+{
+    return v == EXC_DE || (v >= EXC_TS && v <= EXC_GP);
+}
 
 /* A fault unwound to the run loop: restore the instruction's starting state
  * and deliver it; a fault while delivering escalates (SDM 3A §6.15, table

@@ -240,9 +240,7 @@ void pm_jmp_far(struct cpu *c, uint16_t sel, uint32_t off, bool os32)
             cpu_exception(c, EXC_GP, sel & ~3);
         task_switch(c, sel, &d, TASK_JMP, EXC_NO_ERR);
         return;
-    case 0x5:
-        task_via_gate(c, sel, &d, TASK_JMP);
-        return;
+    case 0x5: task_via_gate(c, sel, &d, TASK_JMP); return;
     default: cpu_exception(c, EXC_GP, sel & ~3);
     }
 }
@@ -278,9 +276,7 @@ void pm_call_far(struct cpu *c, uint16_t sel, uint32_t off, bool os32)
             cpu_exception(c, EXC_GP, sel & ~3);
         task_switch(c, sel, &d, TASK_CALL, EXC_NO_ERR);
         return;
-    case 0x5:
-        task_via_gate(c, sel, &d, TASK_CALL);
-        return;
+    case 0x5: task_via_gate(c, sel, &d, TASK_CALL); return;
     default: cpu_exception(c, EXC_GP, sel & ~3);
     }
     /* Call gate (SDM 3A §5.8.4). */

@@ -6,12 +6,12 @@
 #include "cpu/cpu.h"
 
 struct desc {
-    uint32_t lo, hi;  /* raw descriptor */
-    uint32_t addr;    /* linear address of the descriptor */
+    uint32_t lo, hi; /* raw descriptor */
+    uint32_t addr;   /* linear address of the descriptor */
     uint32_t base, limit;
-    uint16_t flags;   /* as in struct seg */
+    uint16_t flags; /* as in struct seg */
     uint8_t dpl;
-    uint8_t type;     /* S bit (0x10) and the four type bits */
+    uint8_t type; /* S bit (0x10) and the four type bits */
 };
 
 bool desc_read(struct cpu *c, uint16_t sel, struct desc *d);

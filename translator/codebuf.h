@@ -7,8 +7,8 @@
 #include <stdint.h>
 
 struct codebuf {
-    uint8_t *rw;   /* writable view */
-    uint8_t *rx;   /* executable view of the same bytes */
+    uint8_t *rw; /* writable view */
+    uint8_t *rx; /* executable view of the same bytes */
     size_t size;
     size_t used;
     int fd;
@@ -17,7 +17,10 @@ struct codebuf {
 int codebuf_init(struct codebuf *cb, size_t size);
 void codebuf_free(struct codebuf *cb);
 /* The executable address of a byte written at rw + off. */
-static inline void *codebuf_exec(const struct codebuf *cb, size_t off) { return cb->rx + off; }
+static inline void *codebuf_exec(const struct codebuf *cb, size_t off)
+{
+    return cb->rx + off;
+}
 /* After writing [off, off+len): make the bytes visible to instruction fetch
  * (a no-op on x86, a cache flush on AArch64). */
 void codebuf_commit(struct codebuf *cb, size_t off, size_t len);

@@ -15,9 +15,18 @@ static void put(struct emit *e, const void *p, size_t n)
     e->pos += n;
 }
 
-static void put8(struct emit *e, uint8_t b) { put(e, &b, 1); }
-static void put32(struct emit *e, uint32_t v) { put(e, &v, 4); }
-static void put64(struct emit *e, uint64_t v) { put(e, &v, 8); }
+static void put8(struct emit *e, uint8_t b)
+{
+    put(e, &b, 1);
+}
+static void put32(struct emit *e, uint32_t v)
+{
+    put(e, &v, 4);
+}
+static void put64(struct emit *e, uint64_t v)
+{
+    put(e, &v, 8);
+}
 
 /* ModRM for [rbx + disp32] with the given reg field. */
 static void mem_rbx(struct emit *e, int reg, size_t off)
@@ -37,8 +46,8 @@ void emit_init(struct emit *e, uint8_t *buf, size_t cap)
 
 void emit_prologue(struct emit *e)
 {
-    put8(e, 0x53);                 /* push rbx: also aligns the stack */
-    put(e, "\x48\x89\xfb", 3);     /* mov rbx, rdi */
+    put8(e, 0x53);             /* push rbx: also aligns the stack */
+    put(e, "\x48\x89\xfb", 3); /* mov rbx, rdi */
 }
 
 void emit_store_imm32(struct emit *e, size_t off, uint32_t v)

@@ -12,10 +12,10 @@
 #include "translator/codebuf.h"
 #include "translator/translate.h"
 
-#define JIT_CODE_SIZE (32u << 20)
-#define JIT_MAX_TBS 65536
-#define JIT_HASH_BITS 16
-#define JIT_JC_BITS 12
+#define JIT_CODE_SIZE        (32u << 20)
+#define JIT_MAX_TBS          65536
+#define JIT_HASH_BITS        16
+#define JIT_JC_BITS          12
 #define JIT_PAGE_INVAL_LIMIT 64
 
 struct jit {
@@ -316,8 +316,9 @@ void jit_print_stats(struct machine *m, FILE *f)
             "%llu instructions in blocks, %llu in the interpreter, invalidations %llu by the CPU and "
             "%llu by devices, %llu cache flushes, %llu pages left to the interpreter\n",
             (unsigned long long)s.blocks_translated,
-            s.guest_bytes ? (double)s.host_bytes / (double)s.guest_bytes : 0.0, (unsigned long long)s.blocks_run,
-            (unsigned long long)s.insns_run, (unsigned long long)s.interp_insns,
-            (unsigned long long)s.invalidations_cpu, (unsigned long long)s.invalidations_dma,
-            (unsigned long long)s.flushes, (unsigned long long)s.pages_left_to_interp);
+            s.guest_bytes ? (double)s.host_bytes / (double)s.guest_bytes : 0.0,
+            (unsigned long long)s.blocks_run, (unsigned long long)s.insns_run,
+            (unsigned long long)s.interp_insns, (unsigned long long)s.invalidations_cpu,
+            (unsigned long long)s.invalidations_dma, (unsigned long long)s.flushes,
+            (unsigned long long)s.pages_left_to_interp);
 }

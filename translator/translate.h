@@ -9,25 +9,25 @@
 
 #include "cpu/decode.h"
 
-#define TB_MAX_INSNS 32
-#define TB_MAX_CODE (TB_MAX_INSNS * 96 + 64)
+#define TB_MAX_INSNS  32
+#define TB_MAX_CODE   (TB_MAX_INSNS * 96 + 64)
 #define JIT_MAX_INSNS (1 << 20)
-#define TB_NO_PAGE 0xFFFFFFFFu
+#define TB_NO_PAGE    0xFFFFFFFFu
 
 struct tb {
-    uintptr_t host_pc;   /* host address of the first guest byte */
-    uint32_t lin_pc;     /* linear address of the first byte */
+    uintptr_t host_pc; /* host address of the first guest byte */
+    uint32_t lin_pc;   /* linear address of the first byte */
     uint32_t cs_base;
     uint32_t eip;
     uint32_t hflags;
     uint32_t phys_start, phys_end; /* RAM offsets of the guest bytes */
-    uint32_t page[2];    /* RAM pages it covers, or TB_NO_PAGE */
-    uint16_t size;       /* guest bytes */
-    uint16_t icount;     /* guest instructions */
-    size_t code_size;    /* host bytes */
+    uint32_t page[2];              /* RAM pages it covers, or TB_NO_PAGE */
+    uint16_t size;                 /* guest bytes */
+    uint16_t icount;               /* guest instructions */
+    size_t code_size;              /* host bytes */
     bool valid;
     void (*code)(struct cpu *c);
-    struct insn *insns;  /* decoded forms the helpers are called with */
+    struct insn *insns; /* decoded forms the helpers are called with */
     struct tb *hash_next;
     struct tb *page_next[2];
 };

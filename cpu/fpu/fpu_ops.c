@@ -256,9 +256,9 @@ static void esc_d9_misc(struct cpu *c, const struct insn *i)
     case 0xF9: /* FYL2XP1 */
     case 0xF3: /* FPATAN */
     case 0xFD: /* FSCALE */
-        if (!reg_operands_ok(c, 1, 0, m != 0xFD)) {
+        /* FSCALE writes ST(0); the others ST(1) and pop. */
+        if (!reg_operands_ok(c, m == 0xFD ? 0 : 1, m == 0xFD ? 1 : 0, m != 0xFD))
             return;
-        }
         if (m == 0xFD)
             r = fx_scale(&x, fpu_st(c, 0), fpu_st(c, 1));
         else if (m == 0xF3)
@@ -354,8 +354,13 @@ static void esc_d9_misc(struct cpu *c, const struct insn *i)
         return;
     case 0xF5: /* FPREM1 */
     case 0xF8: /* FPREM */
-        if (!reg_operands_ok(c, 0, 1, false))
+        if (!reg_operands_ok(c, 0, 1, false)) {
+            /* The masked underflow response reports no partial remainder
+             * (C2 clear), as the host CPU does. */
+            if (c->fpu.cw & 1)
+                set_c2(c, false);
             return;
+        }
         {
             uint64_t q;
             bool partial;
@@ -364,6 +369,12 @@ static void esc_d9_misc(struct cpu *c, const struct insn *i)
             if (!fpu_commit(c, &x, false))
                 return;
             fpu_write_st(c, 0, r);
+            if (fx_is_nan(r)) {
+                /* A NaN or invalid operand: no quotient to report; the
+                 * host CPU clears C2 and keeps C0, C1, C3. */
+                set_c2(c, false);
+                return;
+            }
             uint16_t cc = 0;
             if (partial)
                 cc = FSW_C2; /* the quotient bits are not reported */
@@ -466,12 +477,15 @@ static void fcmov(struct cpu *c, const struct insn *i, int esc)
     /* DA: B E BE U; DB: the negations (SDM 2 FCMOVcc). */
     static const int cc[4] = {2, 4, 6, 10}; /* Jcc conditions B, E, BE, P */
     bool take = cpu_cond(c, cc[i->reg & 3] | (esc == 3 ? 1 : 0));
+    /* An empty operand is a stack underflow whether or not the condition
+     * holds: the masked response loads the indefinite (SDM 1 §8.5.1.1).
+     * Without one, C1 is left as it was (SDM 2 FCMOVcc defines it only for
+     * underflow; the host CPU keeps it). */
     if (fpu_empty(c, 0) || fpu_empty(c, i->rm)) {
-        if (fpu_underflow(c) && take)
+        if (fpu_underflow(c))
             fpu_write_st(c, 0, fx_indefinite);
         return;
     }
-    c->fpu.sw &= ~FSW_C1;
     if (take)
         fpu_write_st(c, 0, fpu_st(c, i->rm));
 }

@@ -171,8 +171,14 @@ static void incdec_rm(struct cpu *c, const struct insn *i, bool dec)
     }
 }
 
-void op_inc_rm(struct cpu *c, const struct insn *i) { incdec_rm(c, i, false); }
-void op_dec_rm(struct cpu *c, const struct insn *i) { incdec_rm(c, i, true); }
+void op_inc_rm(struct cpu *c, const struct insn *i)
+{
+    incdec_rm(c, i, false);
+}
+void op_dec_rm(struct cpu *c, const struct insn *i)
+{
+    incdec_rm(c, i, true);
+}
 
 /* Flags after a multiply: CF = OF = upper half significant. SF/ZF/PF are
  * undefined; we leave them as the low result sets them, as later chips do. */
@@ -443,7 +449,10 @@ void op_aad(struct cpu *c, const struct insn *i)
     CPU_R16(c, R_EAX) = r;
 }
 
-void op_salc(struct cpu *c, const struct insn *i) { CPU_R8(c, 0) = cpu_get_cf(c) ? 0xFF : 0; }
+void op_salc(struct cpu *c, const struct insn *i)
+{
+    CPU_R8(c, 0) = cpu_get_cf(c) ? 0xFF : 0;
+}
 
 void op_cbw(struct cpu *c, const struct insn *i)
 {

@@ -64,7 +64,10 @@ void op_bsf_bsr(struct cpu *c, const struct insn *i)
     reg_write(c, i->reg, idx, size);
 }
 
-void op_setcc(struct cpu *c, const struct insn *i) { rm_write(c, i, cpu_cond(c, i->op & 0xF) ? 1 : 0, 1); }
+void op_setcc(struct cpu *c, const struct insn *i)
+{
+    rm_write(c, i, cpu_cond(c, i->op & 0xF) ? 1 : 0, 1);
+}
 
 void op_cmov(struct cpu *c, const struct insn *i)
 {

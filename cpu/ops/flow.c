@@ -22,7 +22,10 @@ void op_jcc(struct cpu *c, const struct insn *i)
         cpu_jump_near(c, c->eip + i->imm, i->os32);
 }
 
-void op_jmp_rel(struct cpu *c, const struct insn *i) { cpu_jump_near(c, c->eip + i->imm, i->os32); }
+void op_jmp_rel(struct cpu *c, const struct insn *i)
+{
+    cpu_jump_near(c, c->eip + i->imm, i->os32);
+}
 
 void op_call_rel(struct cpu *c, const struct insn *i)
 {
@@ -104,8 +107,14 @@ void cpu_ret_far(struct cpu *c, bool os32, uint16_t extra)
     pm_ret_far(c, os32, extra);
 }
 
-void op_call_far(struct cpu *c, const struct insn *i) { cpu_call_far(c, (uint16_t)i->imm2, i->imm, i->os32); }
-void op_jmp_far(struct cpu *c, const struct insn *i) { cpu_jmp_far(c, (uint16_t)i->imm2, i->imm, i->os32); }
+void op_call_far(struct cpu *c, const struct insn *i)
+{
+    cpu_call_far(c, (uint16_t)i->imm2, i->imm, i->os32);
+}
+void op_jmp_far(struct cpu *c, const struct insn *i)
+{
+    cpu_jmp_far(c, (uint16_t)i->imm2, i->imm, i->os32);
+}
 
 void op_call_far_rm(struct cpu *c, const struct insn *i)
 {
@@ -167,9 +176,15 @@ void op_int(struct cpu *c, const struct insn *i)
     cpu_interrupt(c, (int)(i->imm & 0xFF), EXC_NO_ERR, true, c->eip);
 }
 
-void op_int3(struct cpu *c, const struct insn *i) { cpu_interrupt(c, EXC_BP, EXC_NO_ERR, true, c->eip); }
+void op_int3(struct cpu *c, const struct insn *i)
+{
+    cpu_interrupt(c, EXC_BP, EXC_NO_ERR, true, c->eip);
+}
 
-void op_int1(struct cpu *c, const struct insn *i) { cpu_interrupt(c, EXC_DB, EXC_NO_ERR, false, c->eip); }
+void op_int1(struct cpu *c, const struct insn *i)
+{
+    cpu_interrupt(c, EXC_DB, EXC_NO_ERR, false, c->eip);
+}
 
 void op_into(struct cpu *c, const struct insn *i)
 {
@@ -197,7 +212,10 @@ void cpu_iret(struct cpu *c, bool os32)
     pm_iret(c, os32);
 }
 
-void op_iret(struct cpu *c, const struct insn *i) { cpu_iret(c, i->os32); }
+void op_iret(struct cpu *c, const struct insn *i)
+{
+    cpu_iret(c, i->os32);
+}
 
 void op_bound(struct cpu *c, const struct insn *i)
 {

@@ -19,7 +19,10 @@ void op_mov_r_imm(struct cpu *c, const struct insn *i)
         reg_write(c, i->op & 7, i->imm, insn_osize(i));
 }
 
-void op_mov_rm_imm(struct cpu *c, const struct insn *i) { rm_write(c, i, i->imm, insn_bsize(i)); }
+void op_mov_rm_imm(struct cpu *c, const struct insn *i)
+{
+    rm_write(c, i, i->imm, insn_bsize(i));
+}
 
 void op_mov_moffs(struct cpu *c, const struct insn *i)
 {

@@ -70,7 +70,10 @@ void op_pop_sreg(struct cpu *c, const struct insn *i)
         c->inhibit_irq = 1;
 }
 
-void op_push_imm(struct cpu *c, const struct insn *i) { cpu_push(c, i->imm, insn_osize(i)); }
+void op_push_imm(struct cpu *c, const struct insn *i)
+{
+    cpu_push(c, i->imm, insn_osize(i));
+}
 
 void op_push_rm(struct cpu *c, const struct insn *i)
 {

@@ -230,7 +230,10 @@ void op_clts(struct cpu *c, const struct insn *i)
     c->cr[0] &= ~CR0_TS;
 }
 
-void op_invd(struct cpu *c, const struct insn *i) { need_cpl0(c); }
+void op_invd(struct cpu *c, const struct insn *i)
+{
+    need_cpl0(c);
+}
 
 void op_mov_cr(struct cpu *c, const struct insn *i)
 {
@@ -287,7 +290,13 @@ static bool msr_known(struct cpu *c, uint32_t idx)
     if (c->model < CPU_PENTIUM)
         return false;
     switch (idx) {
-    case 0x00: case 0x01: case 0x10: case 0x11: case 0x12: case 0x13: case 0x1B: return true;
+    case 0x00:
+    case 0x01:
+    case 0x10:
+    case 0x11:
+    case 0x12:
+    case 0x13:
+    case 0x1B: return true;
     default: break;
     }
     if (c->model < CPU_PENTIUM2)

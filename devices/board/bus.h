@@ -17,7 +17,7 @@ typedef void (*mmio_write_fn)(void *opaque, uint32_t addr, uint32_t value, int s
  * consecutive ports, so a byte-wide device sees only size 1. */
 #define IO_BYTES 1u
 
-#define BUS_MAX_IO 128
+#define BUS_MAX_IO   128
 #define BUS_MAX_MMIO 32
 
 struct io_handler {

@@ -48,14 +48,14 @@ typedef void (*machine_text_fn)(void *opaque, const char *src, const uint8_t *bu
 struct machine_config {
     enum cpu_model cpu_model;
     uint32_t ram_mb;
-    uint64_t ips;          /* virtual instructions per second */
-    bool deterministic;    /* fixed RTC epoch etc. */
-    bool bare;             /* CPU and memory only: no devices, no BIOS */
-    bool jit;              /* -accel jit: translate hot protected-mode code */
+    uint64_t ips;       /* virtual instructions per second */
+    bool deterministic; /* fixed RTC epoch etc. */
+    bool bare;          /* CPU and memory only: no devices, no BIOS */
+    bool jit;           /* -accel jit: translate hot protected-mode code */
 
     /* Drives and boot (QEMU's option names in the frontend). */
     const char *fda, *fdb, *hda, *hdb, *cdrom;
-    char boot_order[8];    /* e.g. "cad": a floppy, c hard disk, d CD */
+    char boot_order[8]; /* e.g. "cad": a floppy, c hard disk, d CD */
     const char *kernel, *initrd, *append;
     const char *bios_file; /* a real firmware image instead of ours */
     const char *vgabios_file;
@@ -84,8 +84,8 @@ struct machine {
 
     /* Devices (opaque; only their own .c files know the layout). */
     struct pic *pic;
-    struct lapic *lapic;   /* NULL before the Pentium */
-    struct ioapic *ioapic; /* present with the local APIC */
+    struct lapic *lapic;     /* NULL before the Pentium */
+    struct ioapic *ioapic;   /* present with the local APIC */
     struct acpi_pm *acpi_pm; /* ACPI PM registers, with the APICs */
     struct pit *pit;
     struct rtc *rtc;

@@ -66,7 +66,10 @@ void mem_set_a20(struct machine *m, bool on)
     m->mem.generation++;
 }
 
-bool mem_get_a20(struct machine *m) { return m->mem.a20; }
+bool mem_get_a20(struct machine *m)
+{
+    return m->mem.a20;
+}
 
 uint8_t mem_read8_slow(struct machine *m, uint32_t pa)
 {

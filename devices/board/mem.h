@@ -11,8 +11,8 @@
 struct machine;
 
 #define MEM_PAGE_SHIFT 12
-#define MEM_PAGE_SIZE 4096u
-#define MEM_PAGES (1u << (32 - MEM_PAGE_SHIFT))
+#define MEM_PAGE_SIZE  4096u
+#define MEM_PAGES      (1u << (32 - MEM_PAGE_SHIFT))
 
 struct mem {
     uint8_t *ram;
@@ -23,7 +23,7 @@ struct mem {
     uint8_t **wr;
     uint32_t addr_mask; /* the CPU's address lines (20, 24 or 32) */
     bool a20;
-    uint32_t mask;      /* addr_mask with bit 20 cleared when A20 is off */
+    uint32_t mask; /* addr_mask with bit 20 cleared when A20 is off */
     /* Bumped whenever the map or A20 changes, so caches of it (TLB) refill. */
     uint32_t generation;
     /* Self-modifying code: one byte per RAM page, nonzero while translated
@@ -37,8 +37,9 @@ struct mem {
 /* A write of len bytes at RAM address pa (already A20-masked). */
 static inline void mem_note_write(struct mem *mm, uint32_t pa, uint32_t len)
 {
-    if (mm->code && pa < mm->ram_size && (mm->code[pa >> MEM_PAGE_SHIFT] ||
-                                          mm->code[(pa + len - 1 < mm->ram_size ? pa + len - 1 : pa) >> MEM_PAGE_SHIFT]))
+    if (mm->code && pa < mm->ram_size &&
+        (mm->code[pa >> MEM_PAGE_SHIFT] ||
+         mm->code[(pa + len - 1 < mm->ram_size ? pa + len - 1 : pa) >> MEM_PAGE_SHIFT]))
         mm->code_write(mm->code_opaque, pa, len);
 }
 
