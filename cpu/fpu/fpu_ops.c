@@ -125,6 +125,11 @@ static void esc_arith_mem(struct cpu *c, const struct insn *i, int esc, uint32_t
     default: src = fx_from_i64((int16_t)cpu_read(c, i->ea_seg, ea, 2)); break;
     }
     int op = i->reg;
+    /* An SNaN operand stays an SNaN for the NaN rules: with a QNaN in ST(0)
+     * the QNaN wins (SDM 1 §4.8.3.5, table 4-7), which a value quieted by
+     * the conversion would not. Its fraction is nonzero below the quiet bit. */
+    if ((xc.flags & FSW_IE) && fx_is_nan(src) && esc != 2 && esc != 6)
+        src.sig &= ~(1ull << 62);
     /* The conversion's IE stands; its DE follows the rule for a denormal
      * operand of this operation. */
     x.flags = xc.flags & FSW_IE;
@@ -276,10 +281,13 @@ static void esc_d9_misc(struct cpu *c, const struct insn *i)
         return;
     case 0xF2: /* FPTAN */
     case 0xFB: /* FSINCOS */
+        /* The masked stack-fault responses also clear C2 (the argument was
+         * not out of range), as the host CPU does. */
         if (fpu_empty(c, 0)) {
             if (fpu_underflow(c)) {
                 fpu_write_st(c, 0, fx_indefinite);
                 fpu_push(c, fx_indefinite);
+                set_c2(c, false);
             }
             return;
         }
@@ -287,6 +295,7 @@ static void esc_d9_misc(struct cpu *c, const struct insn *i)
             if (fpu_overflow(c)) {
                 fpu_write_st(c, 0, fx_indefinite);
                 fpu_push(c, fx_indefinite);
+                set_c2(c, false);
             }
             return;
         }
@@ -310,10 +319,11 @@ static void esc_d9_misc(struct cpu *c, const struct insn *i)
         return;
     case 0xF4: /* FXTRACT */
         if (fpu_empty(c, 0)) {
+            /* The masked response fills both results, pushing whatever
+             * ST(7) held (as the host CPU does). */
             if (fpu_underflow(c)) {
                 fpu_write_st(c, 0, fx_indefinite);
-                if (fpu_empty(c, 7))
-                    fpu_push(c, fx_indefinite);
+                fpu_push(c, fx_indefinite);
             }
             return;
         }
@@ -441,9 +451,12 @@ static void fld_sti(struct cpu *c, int sti)
 {
     struct fx80 v = fpu_st(c, sti);
     if (fpu_empty(c, sti)) {
-        if (!fpu_underflow(c))
-            return;
-        v = fx_indefinite;
+        /* An empty source is the underflow, even when ST(7) is full too:
+         * C1 says underflow and the indefinite is pushed (as the host CPU
+         * does). */
+        if (fpu_underflow(c))
+            fpu_push(c, fx_indefinite);
+        return;
     }
     if (!fpu_empty(c, 7)) {
         if (!fpu_overflow(c))

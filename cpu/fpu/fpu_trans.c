@@ -241,6 +241,10 @@ struct fx80 fx_yl2x(struct fx_ctx *x, struct fx80 xv, struct fx80 y, bool p1)
     if (cx == FXC_QNAN || cx == FXC_SNAN || cy == FXC_QNAN || cy == FXC_SNAN)
         return fx_propagate_nan(x, xv, y);
     bool sx = fx_sign(xv), sy = fx_sign(y);
+    /* FYL2X of a negative x is invalid before any denormal operand is
+     * noticed: IE alone, no DE (as the host CPU reports). */
+    if (!p1 && sx && cx != FXC_ZERO)
+        return fx_invalid(x);
     fx_flag_de(x, cx, cy);
     struct xf one = xf_from_int(1);
     struct xf l; /* log2 of x (or of 1 + x) */
