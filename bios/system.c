@@ -7,7 +7,8 @@
 #define SMAP 0x534D4150u
 
 /* The memory map: low RAM, the EBDA, the ROM area, extended RAM and the
- * BIOS alias under 4 GB. (No ACPI/MP tables yet, so no ACPI ranges.) */
+ * BIOS alias under 4 GB. The MP and ACPI tables live inside the reserved
+ * ROM area (bios/mptable.c, bios/acpi.c), so no ACPI ranges of their own. */
 int bios_e820_map(struct machine *m, struct e820 *e)
 {
     uint32_t ram = m->mem.ram_size;
