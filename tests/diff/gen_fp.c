@@ -1,0 +1,395 @@
+/* Differential testing: the generator's x87 and MMX groups (Pentium II
+ * set only), with the condition codes each leaves undefined, and random
+ * 80-bit values for the initial x87 stack. */
+#include "gen_priv.h"
+
+/* --- x87 -------------------------------------------------------------------- */
+
+/* Load a known double into ST(0) through the scratch buffer, for the
+ * instructions whose result is undefined outside a domain. */
+static void fld_double(struct gen *g, double v)
+{
+    uint64_t bits;
+    memcpy(&bits, &v, 8);
+    uint32_t a = DIFF_SCRATCH + 8 * rn(g, 8);
+    b2(g, 0x05C7); /* mov dword [a], lo */
+    b4(g, a);
+    b4(g, (uint32_t)bits);
+    b2(g, 0x05C7);
+    b4(g, a + 4);
+    b4(g, (uint32_t)(bits >> 32));
+    b2(g, 0x05DD); /* fld qword [a] */
+    b4(g, a);
+    fflags(g, FS_CC, FS_C023);
+}
+
+/* Make the condition codes defined before something reads them: FTST
+ * writes all four. */
+static void need_fsw(struct gen *g)
+{
+    if (!g->fundef)
+        return;
+    b2(g, 0xE4D9);
+    g->fundef = 0;
+}
+
+static void g_trans(struct gen *g)
+{
+    switch (rn(g, 8)) {
+    case 0: /* F2XM1: -1 <= x <= 1 */
+        if (chance(g, 70))
+            fld_double(g, rdouble(g, -1, 1));
+        else {
+            static const uint16_t in_range[4] = {0xE8D9, 0xECD9, 0xEDD9, 0xEED9}; /* 1 lg2 ln2 0 */
+            b2(g, in_range[rn(g, 4)]);
+        }
+        b2(g, 0xF0D9);
+        fflags(g, FS_CC, FS_C023);
+        break;
+    case 1: /* FYL2XP1: |x| < 1 - sqrt(2)/2 */
+        fld_double(g, rdouble(g, -0.29, 0.29));
+        b2(g, 0xF9D9);
+        fflags(g, FS_CC, FS_C023);
+        break;
+    case 2:
+        if (chance(g, 60))
+            fld_double(g, rdouble(g, 0, 1e6));
+        b2(g, 0xF1D9); /* FYL2X */
+        fflags(g, FS_CC, FS_C023);
+        break;
+    case 3:
+        b2(g, 0xF3D9); /* FPATAN */
+        fflags(g, FS_CC, FS_C023);
+        break;
+    default: { /* FSIN FCOS FPTAN FSINCOS: C2 says out of range */
+        static const uint16_t op[4] = {0xFED9, 0xFFD9, 0xF2D9, 0xFBD9};
+        if (chance(g, 60))
+            fld_double(g, rdouble(g, -10, 10));
+        else if (chance(g, 30))
+            fld_double(g, rdouble(g, -1e5, 1e5));
+        b2(g, op[rn(g, 4)]);
+        fflags(g, FS_CC, FS_C0 | FS_C3);
+        break;
+    }
+    }
+}
+
+/* A valid packed BCD number for FBLD (invalid digits give an undefined
+ * result). */
+static void fbld(struct gen *g)
+{
+    uint32_t a = DIFF_SCRATCH + 16 * rn(g, 4) + 64;
+    uint32_t w[3] = {0, 0, 0};
+    for (int d = 0; d < 18; d++) {
+        uint32_t digit = rn(g, 10);
+        w[d / 8] |= digit << (4 * (d % 8));
+    }
+    w[2] |= chance(g, 50) ? 0x8000u : 0;
+    b2(g, 0x05C7);
+    b4(g, a);
+    b4(g, w[0]);
+    b2(g, 0x05C7);
+    b4(g, a + 4);
+    b4(g, w[1]);
+    b1(g, 0x66);
+    b2(g, 0x05C7);
+    b4(g, a + 8);
+    b2(g, w[2] & 0xFFFF);
+    b2(g, 0x25DF); /* fbld tbyte [a] */
+    b4(g, a);
+    fflags(g, FS_CC, FS_C023);
+}
+
+static void fesc_mem(struct gen *g, uint32_t op, int regf, int size, bool write)
+{
+    struct opnd m = gen_mem(g, size, 0);
+    gen_seg_prefix(g, &m, write);
+    b1(g, op);
+    gen_modrm(g, regf, &m);
+}
+
+/* The transcendentals class: their results may differ from the host's in
+ * the last bit, which is within their specification, so what follows them
+ * must not magnify that (no stores, compares, FXTRACT or arithmetic on the
+ * results); ST(0-7) are compared to a few ulps. */
+static void g_trans_class(struct gen *g)
+{
+    uint32_t i = rn(g, 8);
+    switch (rn(g, 10)) {
+    case 0: b2(g, 0xC8D9 + 0x100 * i); break;              /* FXCH */
+    case 1: b2(g, 0xE8D9 + 0x100 * rn(g, 7)); break;       /* constants */
+    case 2: b2(g, chance(g, 50) ? 0xE0D9 : 0xE1D9); break; /* FCHS FABS */
+    case 3: b2(g, chance(g, 50) ? 0xF6D9 : 0xF7D9); break; /* FDECSTP FINCSTP */
+    case 4: fld_double(g, rdouble(g, -100, 100)); break;
+    case 5: gen_int(g); return;
+    default: g_trans(g); return;
+    }
+    fflags(g, FS_CC, FS_C023);
+}
+
+void gen_x87(struct gen *g, bool trans)
+{
+    uint32_t i = rn(g, 8);
+    if (trans) {
+        g_trans_class(g);
+        return;
+    }
+    switch (rn(g, 20)) {
+    case 0:
+    case 1: { /* arithmetic with a memory operand: m32fp m64fp m32int m16int */
+        static const uint8_t esc[4] = {0xD8, 0xDC, 0xDA, 0xDE};
+        static const int sz[4] = {4, 8, 4, 2};
+        int k = (int)rn(g, 4), op = (int)rn(g, 8);
+        fesc_mem(g, esc[k], op, sz[k], false);
+        if (op == 2 || op == 3)
+            fflags(g, FS_CC, 0);
+        else
+            fflags(g, FS_CC, FS_C023);
+        break;
+    }
+    case 2:
+    case 3: { /* arithmetic on registers, with and without pop */
+        static const uint8_t escs[3] = {0xD8, 0xDC, 0xDE};
+        uint32_t esc = escs[rn(g, 3)], op = rn(g, 8);
+        if (esc != 0xD8 && (op == 2 || op == 3)) {
+            if (esc == 0xDE && chance(g, 50)) {
+                b2(g, 0xD9DE); /* FCOMPP */
+                fflags(g, FS_CC, 0);
+                break;
+            }
+            op = 0; /* DC/DE D0-DF are undocumented aliases */
+        }
+        b1(g, esc);
+        b1(g, 0xC0 | op << 3 | i);
+        fflags(g, FS_CC, op == 2 || op == 3 ? 0 : FS_C023);
+        break;
+    }
+    case 4: { /* loads from memory */
+        uint32_t k = rn(g, 7);
+        if (k == 6) {
+            fbld(g);
+            break;
+        }
+        static const uint8_t esc[6] = {0xD9, 0xDD, 0xDB, 0xDF, 0xDB, 0xDF};
+        static const int regf[6] = {0, 0, 5, 0, 0, 5};
+        static const int sz[6] = {4, 8, 10, 2, 4, 8};
+        fesc_mem(g, esc[k], regf[k], sz[k], false);
+        fflags(g, FS_CC, FS_C023);
+        break;
+    }
+    case 5: { /* stores to memory */
+        static const uint8_t esc[10] = {0xD9, 0xD9, 0xDD, 0xDD, 0xDB, 0xDF, 0xDF, 0xDB, 0xDB, 0xDF};
+        static const int regf[10] = {2, 3, 2, 3, 7, 2, 3, 2, 3, 7};
+        static const int sz[10] = {4, 4, 8, 8, 10, 2, 2, 4, 4, 8};
+        uint32_t k = rn(g, 11);
+        if (k == 10)
+            fesc_mem(g, 0xDF, 6, 10, true); /* FBSTP */
+        else
+            fesc_mem(g, esc[k], regf[k], sz[k], true);
+        fflags(g, FS_CC, FS_C023);
+        break;
+    }
+    case 6: /* FLD ST(i), FST/FSTP ST(i), FXCH */
+        switch (rn(g, 4)) {
+        case 0: b2(g, 0xC0D9 + 0x100 * i); break;
+        case 1: b2(g, 0xD0DD + 0x100 * i); break;
+        case 2: b2(g, 0xD8DD + 0x100 * i); break;
+        default: b2(g, 0xC8D9 + 0x100 * i); break;
+        }
+        fflags(g, FS_CC, FS_C023);
+        break;
+    case 7: /* FCOM/FCOMP ST(i), FUCOM/FUCOMP/FUCOMPP, FTST, FXAM */
+        switch (rn(g, 6)) {
+        case 0: b2(g, 0xD0D8 + 0x100 * i); break;
+        case 1: b2(g, 0xD8D8 + 0x100 * i); break;
+        case 2: b2(g, 0xE0DD + 0x100 * i); break;
+        case 3: b2(g, 0xE8DD + 0x100 * i); break;
+        case 4: b2(g, 0xE9DA); break;
+        default: b2(g, chance(g, 50) ? 0xE4D9 : 0xE5D9); break;
+        }
+        fflags(g, FS_CC, 0);
+        break;
+    case 8: { /* FCOMI FUCOMI FCOMIP FUCOMIP: EFLAGS, C1 only */
+        static const uint16_t op[4] = {0xF0DB, 0xE8DB, 0xF0DF, 0xE8DF};
+        b2(g, op[rn(g, 4)] + 0x100 * i);
+        flags(g, FL_ALL, 0);
+        /* SDM: C1 set to 0; AMD's APM and AMD CPUs leave it alone. */
+        fflags(g, FS_C1, FS_C1);
+        break;
+    }
+    case 9: { /* FCMOVcc */
+        static const uint32_t need[4] = {FL_CF, FL_ZF, FL_CF | FL_ZF, FL_PF};
+        uint32_t k = rn(g, 4);
+        need_flags(g, need[k]);
+        b1(g, chance(g, 50) ? 0xDA : 0xDB);
+        b1(g, 0xC0 | k << 3 | i);
+        fflags(g, FS_C023, FS_C023);
+        break;
+    }
+    case 10:
+    case 11: { /* FCHS FABS FSQRT FRNDINT FSCALE FXTRACT FPREM FPREM1 */
+        static const uint16_t op[8] = {0xE0D9, 0xE1D9, 0xFAD9, 0xFCD9, 0xFDD9, 0xF4D9, 0xF8D9, 0xF5D9};
+        uint32_t k = rn(g, 8);
+        b2(g, op[k]);
+        fflags(g, FS_CC, k >= 6 ? 0 : FS_C023);
+        break;
+    }
+    case 12: /* constants */
+        b2(g, 0xE8D9 + 0x100 * rn(g, 7));
+        fflags(g, FS_CC, FS_C023);
+        break;
+    case 13: /* FDECSTP FINCSTP FFREE FNOP FWAIT */
+        switch (rn(g, 5)) {
+        case 0: b2(g, 0xF6D9); break;
+        case 1: b2(g, 0xF7D9); break;
+        case 2: b2(g, 0xC0DD + 0x100 * i); break;
+        case 3: b2(g, 0xD0D9); break;
+        default: b1(g, 0x9B); return;
+        }
+        fflags(g, FS_CC, FS_CC);
+        break;
+    case 14: /* FNSTSW AX / m16 with defined condition codes */
+        need_fsw(g);
+        if (chance(g, 50)) {
+            b2(g, 0xE0DF);
+            if (chance(g, 50)) {
+                b1(g, 0x9E); /* SAHF */
+                flags(g, FL_SF | FL_ZF | FL_AF | FL_PF | FL_CF, 0);
+            }
+        } else {
+            fesc_mem(g, 0xDD, 7, 2, true);
+        }
+        fflags(g, FS_CC, FS_CC);
+        break;
+    case 15: { /* FLDCW with every exception masked, any PC and RC */
+        static const uint32_t pc[3] = {0, 2, 3};
+        uint32_t cw = 0x7F | pc[rn(g, 3)] << 8 | rn(g, 4) << 10;
+        struct opnd m = gen_mem(g, 2, 0);
+        b1(g, 0x66);
+        b1(g, 0xC7);
+        gen_modrm(g, 0, &m);
+        b2(g, cw);
+        b1(g, 0xD9);
+        gen_modrm(g, 5, &m);
+        fflags(g, FS_CC, FS_CC);
+        break;
+    }
+    case 16: /* FNSTCW, FNCLEX, now and then FNINIT */
+        if (chance(g, 60)) {
+            fesc_mem(g, 0xD9, 7, 2, true);
+            fflags(g, FS_CC, FS_CC);
+        } else if (chance(g, 80)) {
+            b2(g, 0xE2DB);
+            fflags(g, FS_CC, FS_CC);
+        } else {
+            b2(g, 0xE3DB);
+            fflags(g, FS_CC, 0);
+        }
+        break;
+    default: gen_int(g); break;
+    }
+}
+
+/* --- MMX -------------------------------------------------------------------- */
+
+void gen_mmx(struct gen *g)
+{
+    /* The Pentium II's MMX opcodes (0F xx /r, mm, mm/m64); no SSE forms. */
+    static const uint8_t bin[] = {0x60, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6A,
+                                  0x6B, 0x74, 0x75, 0x76, 0xD1, 0xD2, 0xD3, 0xD5, 0xD8, 0xD9, 0xDB,
+                                  0xDC, 0xDD, 0xDF, 0xE1, 0xE2, 0xE5, 0xE8, 0xE9, 0xEB, 0xEC, 0xED,
+                                  0xEF, 0xF1, 0xF2, 0xF3, 0xF5, 0xF8, 0xF9, 0xFA, 0xFC, 0xFD, 0xFE};
+    uint32_t mm = rn(g, 8);
+    switch (rn(g, 10)) {
+    case 0:
+    case 1:
+    case 2:
+    case 3: {
+        uint8_t op = bin[rn(g, sizeof(bin))];
+        struct opnd s;
+        memset(&s, 0, sizeof(s));
+        if (chance(g, 35))
+            s = gen_mem(g, 8, 0);
+        else
+            s.reg = (int)rn(g, 8);
+        gen_seg_prefix(g, &s, false);
+        b1(g, 0x0F);
+        b1(g, op);
+        gen_modrm(g, (int)mm, &s);
+        break;
+    }
+    case 4: { /* shifts by imm8 */
+        static const uint8_t op[8] = {0x71, 0x71, 0x71, 0x72, 0x72, 0x72, 0x73, 0x73};
+        static const uint8_t rf[8] = {2, 4, 6, 2, 4, 6, 2, 6};
+        uint32_t k = rn(g, 8);
+        b1(g, 0x0F);
+        b1(g, op[k]);
+        b1(g, 0xC0 | (uint32_t)rf[k] << 3 | mm);
+        b1(g, chance(g, 70) ? rn(g, 33) : rn(g, 256));
+        break;
+    }
+    case 5: { /* MOVD mm, r/m32 */
+        struct opnd s = gen_rm(g, 4, false, 0, 40);
+        gen_seg_prefix(g, &s, false);
+        b2(g, 0x6E0F);
+        gen_modrm(g, (int)mm, &s);
+        break;
+    }
+    case 6: { /* MOVD r/m32, mm */
+        struct opnd d = gen_rm(g, 4, true, 0, 40);
+        gen_seg_prefix(g, &d, true);
+        b2(g, 0x7E0F);
+        gen_modrm(g, (int)mm, &d);
+        break;
+    }
+    case 7: { /* MOVQ both ways */
+        bool store = chance(g, 50);
+        struct opnd o;
+        memset(&o, 0, sizeof(o));
+        if (chance(g, 50))
+            o = gen_mem(g, 8, 0);
+        else
+            o.reg = (int)rn(g, 8);
+        gen_seg_prefix(g, &o, store);
+        b1(g, 0x0F);
+        b1(g, store ? 0x7F : 0x6F);
+        gen_modrm(g, (int)mm, &o);
+        break;
+    }
+    case 8:
+        if (chance(g, 15)) {
+            b2(g, 0x770F); /* EMMS mid-way */
+            break;
+        }
+        /* fall through */
+    default: gen_int(g); break;
+    }
+}
+
+/* A random 80-bit value: mostly normal numbers near 1, with zeros,
+ * denormals, infinities, NaNs and extreme exponents mixed in. */
+void gen_rand_fx80(struct gen *g, uint8_t *p)
+{
+    uint64_t sig = rnd(g) | 1ull << 63;
+    uint32_t exp;
+    uint32_t r = rn(g, 100);
+    if (chance(g, 30))
+        sig &= ~((1ull << (rn(g, 60))) - 1); /* short significands: exact results */
+    if (r < 75)
+        exp = 16383 + rn(g, 129) - 64;
+    else if (r < 80)
+        exp = 0, sig = 0;
+    else if (r < 84)
+        exp = 0, sig = (rnd(g) >> 1) >> rn(g, 62);
+    else if (r < 88)
+        exp = 0x7FFF, sig = 1ull << 63;
+    else if (r < 92)
+        exp = 0x7FFF, sig |= 3ull << 62; /* quiet NaN */
+    else if (r < 95)
+        exp = 0x7FFF, sig = (sig & ~(1ull << 62)) | 1; /* signalling NaN */
+    else
+        exp = chance(g, 50) ? 1 + rn(g, 64) : 0x7FFE - rn(g, 64);
+    uint16_t se = (uint16_t)(exp | (chance(g, 50) ? 0x8000u : 0));
+    memcpy(p, &sig, 8);
+    memcpy(p + 8, &se, 2);
+}
