@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 
 #include "devices/storage/image/image.h"
+#include "frontend/config.h"
+#include "frontend/lib/ini.h"
 
 #define MAX_RAM_MB     3072u /* what the board maps below the PCI hole */
 #define MAX_BIOS_BYTES (2u << 20)
@@ -42,6 +44,8 @@ enum opt_id {
     O_DETERMINISTIC,
     O_IPS,
     O_STATS,
+    O_CONFIG,
+    O_CONTROL,
 };
 
 struct opt_def {
@@ -78,6 +82,17 @@ static const struct opt_def opt_defs[] = {
     {"ips", O_IPS, true},
     {"stats", O_STATS, false},
     {"jit-stats", O_JIT_STATS, false},
+    {"config", O_CONFIG, true},
+    {"control", O_CONTROL, true},
+};
+
+/* With no drive, kernel or firmware named, rex86 boots memtest86+ from the
+ * distribution's package (Debian's names, newest first): the Linux boot
+ * protocol of -kernel starts it, and a newcomer sees a real guest. */
+static const char *const default_guests[] = {
+    "/boot/memtest86+ia32.bin",
+    "/boot/memtest86+x32.bin",
+    "/boot/memtest86+.bin",
 };
 
 static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -101,7 +116,8 @@ void options_usage(FILE *f)
     fputs("Usage: rex86 [options] [disk-image]\n"
           "A full-system x86 PC emulator. A disk image given without an option is\n"
           "guessed: a standard floppy size is a floppy, an ISO9660 volume a CD-ROM,\n"
-          "anything else a hard disk.\n"
+          "anything else a hard disk. With no image, kernel, firmware or -boot at all,\n"
+          "rex86 boots memtest86+ from /boot (Debian's package memtest86+) if it is there.\n"
           "\n"
           "Machine:\n"
           "  -m MB                 guest RAM in megabytes (suffix M or G allowed; default 128)\n"
@@ -136,6 +152,9 @@ void options_usage(FILE *f)
           "  --deterministic       fixed RTC epoch and no host-dependent input: same run every time\n"
           "  --ips N               virtual instructions per second (suffix K, M or G allowed)\n"
           "  --stats               print instructions retired, virtual and host time, and MIPS at exit\n"
+          "  -config FILE          read settings from an INI file first (see below)\n"
+          "  -control SPEC         the JSON control API (docs/control.md) on unix:PATH (a socket;\n"
+          "                        several clients at once) or stdio (stdin/stdout)\n"
           "  --version             print the version and exit\n"
           "  -h, --help            print this help and exit\n"
           "\n"
@@ -146,8 +165,10 @@ void options_usage(FILE *f)
           "  3  --timeout was reached\n"
           "  4  the guest shut the machine down (triple fault)\n"
           "  5  interrupted by a signal (SIGINT/SIGTERM)\n"
-          "  N  the guest wrote V to the isa-debug-exit port 0xF4: N = (V << 1) | 1\n",
+          "  N  the guest wrote V to the isa-debug-exit port 0xF4: N = (V << 1) | 1\n"
+          "\n",
           f);
+    config_usage(f);
 }
 
 /* A decimal number with an optional K/M/G suffix, scaled by `unit` per
@@ -378,6 +399,11 @@ static int apply(struct options *o, const struct opt_def *d, const char *v, char
         c->bios_file = v;
         return 0;
     case O_SERIAL:
+        /* The command line's -serial list replaces the file's COM ports. */
+        if (o->serial_from_file) {
+            memset(c->serial, 0, sizeof(c->serial));
+            o->serial_from_file = false;
+        }
         if (o->serial_count >= 4)
             return fail(err, errlen, "-serial was given more than four times; the PC has COM1 to COM4");
         o->serial_given = true;
@@ -445,7 +471,69 @@ static int apply(struct options *o, const struct opt_def *d, const char *v, char
         return 0;
     case O_STATS: o->stats = true; return 0;
     case O_JIT_STATS: o->jit_stats = true; return 0;
+    case O_CONFIG: return 0; /* read before the other options, in options_parse */
+    case O_CONTROL:
+        if (strcmp(v, "stdio") && (strncmp(v, "unix:", 5) || !v[5]))
+            return fail(err, errlen, "-control '%s' is not a control channel: use unix:PATH or stdio", v);
+        o->control = v;
+        return 0;
     }
+    return 0;
+}
+
+int options_set(struct options *o, const char *name, const char *value, char *err, size_t errlen)
+{
+    const struct opt_def *d = find_opt(name, strlen(name));
+    if (!d || d->id == O_CONFIG || d->id == O_HELP || d->id == O_VERSION)
+        return fail(err, errlen, "'%s' is not a setting rex86 knows", name);
+    if (d->has_arg != (value != NULL))
+        return fail(err, errlen, "'%s' %s", name, d->has_arg ? "needs a value" : "takes no value");
+    return apply(o, d, value, err, errlen);
+}
+
+int options_set_serial(struct options *o, int index, const char *value, char *err, size_t errlen)
+{
+    if (index < 0 || index > 3)
+        return fail(err, errlen, "the PC has COM1 to COM4");
+    char opt[8] = "com1";
+    opt[3] = (char)('1' + index);
+    o->serial_given = true;
+    o->serial_from_file = true;
+    return parse_chardev(opt, value, &o->cfg.serial[index], err, errlen);
+}
+
+void options_free(struct options *o)
+{
+    if (o->config) {
+        ini_free(o->config);
+        free(o->config);
+        o->config = NULL;
+    }
+}
+
+/* -config is read before every other option, wherever it stands, so the
+ * command line overrides the file. Errors in the rest of argv are left for
+ * the main pass to report. */
+static int read_config(struct options *o, int argc, char **argv, char *err, size_t errlen)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (arg[0] != '-' || !arg[1])
+            continue;
+        const char *name = arg + 1 + (arg[1] == '-');
+        const char *eq = strchr(name, '=');
+        const struct opt_def *d = find_opt(name, eq ? (size_t)(eq - name) : strlen(name));
+        const char *value = NULL;
+        if (d && d->has_arg)
+            value = eq ? eq + 1 : i + 1 < argc ? argv[++i] : NULL;
+        if (!d || d->id != O_CONFIG || !value)
+            continue;
+        if (o->config_file)
+            return fail(err, errlen, "-config was given twice; rex86 reads one config file");
+        o->config_file = value;
+    }
+    if (o->config_file && config_apply(o, o->config_file, err, errlen) < 0)
+        return -1;
     return 0;
 }
 
@@ -457,6 +545,12 @@ enum options_result options_parse(struct options *o, int argc, char **argv, char
     o->display = DISPLAY_NONE;
     o->accel = ACCEL_INTERP;
     err[0] = 0;
+    if (read_config(o, argc, argv, err, errlen) < 0)
+        return OPTIONS_ERROR;
+    /* What the file set, so a disk image named on the command line may
+     * replace the file's drive instead of clashing with it. */
+    const struct machine_config file_cfg = o->cfg;
+    const bool boot_given_by_file = o->cfg.boot_order[0] != 0;
 
     const char *positional = NULL;
     for (int i = 1; i < argc; i++) {
@@ -518,7 +612,10 @@ enum options_result options_parse(struct options *o, int argc, char **argv, char
         const char **slot = kind == IMAGE_FLOPPY  ? &o->cfg.fda
                             : kind == IMAGE_CDROM ? &o->cfg.cdrom
                                                   : &o->cfg.hda;
-        if (*slot) {
+        const char *from_file = kind == IMAGE_FLOPPY  ? file_cfg.fda
+                                : kind == IMAGE_CDROM ? file_cfg.cdrom
+                                                      : file_cfg.hda;
+        if (*slot && *slot != from_file) {
             fail(err, errlen, "disk image '%s' looks like a %s, but %s is already given", positional,
                  kind == IMAGE_FLOPPY  ? "floppy"
                  : kind == IMAGE_CDROM ? "CD-ROM"
@@ -532,11 +629,32 @@ enum options_result options_parse(struct options *o, int argc, char **argv, char
             return OPTIONS_ERROR;
         *slot = positional;
         /* Boot the image the user named, unless told otherwise. */
-        if (!o->cfg.boot_order[0])
+        if (!o->cfg.boot_order[0] || (boot_given_by_file && !strcmp(o->cfg.boot_order, file_cfg.boot_order)))
             snprintf(o->cfg.boot_order, sizeof(o->cfg.boot_order), "%s",
                      kind == IMAGE_FLOPPY  ? "a"
                      : kind == IMAGE_CDROM ? "dc"
                                            : "c");
+    }
+    const struct machine_config *c = &o->cfg;
+    if (!c->fda && !c->fdb && !c->hda && !c->hdb && !c->cdrom && !c->kernel && !c->bios_file &&
+        !c->boot_order[0]) {
+        struct stat st;
+        for (size_t i = 0; i < sizeof(default_guests) / sizeof(default_guests[0]) && !c->kernel; i++)
+            if (stat(default_guests[i], &st) == 0 && S_ISREG(st.st_mode))
+                o->cfg.kernel = default_guests[i];
+        if (c->kernel) {
+            char note[256];
+            snprintf(note, sizeof(note),
+                     "rex86: no disk image given, so booting memtest86+ (%s); rex86 disk.img boots an image.",
+                     c->kernel);
+            add_note(o, note);
+        }
+        if (!c->kernel) {
+            fail(err, errlen,
+                 "there is nothing to boot: give a disk image (rex86 disk.img, or -fda/-hda/-cdrom FILE), "
+                 "or install the memtest86+ package for a demo guest");
+            return OPTIONS_ERROR;
+        }
     }
     if (!o->cfg.boot_order[0])
         snprintf(o->cfg.boot_order, sizeof(o->cfg.boot_order), "cad");
@@ -544,6 +662,20 @@ enum options_result options_parse(struct options *o, int argc, char **argv, char
     if ((o->cfg.initrd || o->cfg.append) && !o->cfg.kernel) {
         fail(err, errlen, "%s only works with -kernel", o->cfg.initrd ? "-initrd" : "-append");
         return OPTIONS_ERROR;
+    }
+    if (o->control && !strcmp(o->control, "stdio")) {
+        /* stdout carries the control replies and nothing else. */
+        for (int i = 0; i < 4; i++)
+            if (c->serial[i] && !strcmp(c->serial[i], "stdio")) {
+                fail(err, errlen, "COM%d and -control both want stdio; send the port to file:PATH instead",
+                     i + 1);
+                return OPTIONS_ERROR;
+            }
+        if (c->debugcon && !strcmp(c->debugcon, "stdio")) {
+            fail(err, errlen, "-debugcon and -control both want stdio; send one of them elsewhere");
+            return OPTIONS_ERROR;
+        }
+        return OPTIONS_RUN;
     }
     /* Headless with no serial option: show COM1 on the terminal, so a guest
      * that talks over serial is seen. */

@@ -207,8 +207,9 @@ static void timer_arm(struct lapic *l)
     l->st.timer_deadline = l->st.timer_start + (uint64_t)l->st.timer_icr * timer_tick_ns_x(l);
     clock_event_arm(l->m, &l->timer_ev, l->st.timer_deadline);
     /* Let the run loop recompute its slice: the deadline may be nearer
-     * than the end of the current one. */
+     * than the end of the current one (and leave a translated block). */
     l->m->cpu.exit_request = true;
+    l->m->cpu.jit_exit = 1;
 }
 
 static void timer_expired(void *opaque)
