@@ -126,8 +126,8 @@ int main(int argc, char **argv)
     struct options opts;
     char err[512];
     switch (options_parse(&opts, argc, argv, err, sizeof(err))) {
-    case OPTIONS_EXIT: return EXIT_OK;
-    case OPTIONS_ERROR: say(err); return EXIT_USAGE;
+    case OPTIONS_EXIT: options_free(&opts); return EXIT_OK;
+    case OPTIONS_ERROR: say(err); options_free(&opts); return EXIT_USAGE;
     case OPTIONS_RUN: break;
     }
     if (opts.notes[0])
@@ -136,6 +136,7 @@ int main(int argc, char **argv)
     struct machine *m = machine_create(&opts.cfg, err, sizeof(err));
     if (!m) {
         say(err);
+        options_free(&opts);
         return EXIT_USAGE;
     }
     struct watch w;
@@ -159,5 +160,6 @@ int main(int argc, char **argv)
         jit_print_stats(m, stderr);
     watch_free(&w);
     machine_destroy(m);
+    options_free(&opts);
     return status;
 }

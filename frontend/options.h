@@ -11,6 +11,8 @@
 #include "devices/board/machine.h"
 #include "devices/storage/image/image.h"
 
+struct ini;
+
 #define REX86_VERSION "0.1.0"
 
 /* Exit statuses of the rex86 program (also listed in --help). The
@@ -38,8 +40,13 @@ struct options {
     bool stats;
     bool jit_stats;
 
+    const char *control; /* -control: "stdio" or "unix:PATH"; NULL = none */
+    const char *config_file;
+    struct ini *config; /* the parsed -config file: its strings back values above */
+
     int serial_count; /* -serial options seen so far */
     bool serial_given;
+    bool serial_from_file; /* the -config file set COM ports; -serial replaces them */
     bool help, version, cpu_help;
     /* Notes for the user that are not errors (e.g. "jit not built yet"). */
     char notes[512];
@@ -55,6 +62,14 @@ enum options_result {
  * errors come back in err. Strings in *o point into argv. */
 enum options_result options_parse(struct options *o, int argc, char **argv, char *err, size_t errlen);
 void options_usage(FILE *f);
+/* Releases what options_parse allocated (the -config file). */
+void options_free(struct options *o);
+
+/* One option by name, as the command line spells it without dashes (value
+ * NULL for options that take none); -config uses these. */
+int options_set(struct options *o, const char *name, const char *value, char *err, size_t errlen);
+/* COM port `index` (0-3) to stdio, file:PATH or none. */
+int options_set_serial(struct options *o, int index, const char *value, char *err, size_t errlen);
 
 /* Guesses what an image is from its size and content: a standard floppy
  * size, an ISO9660 volume ("CD001" at 0x8001) or else a hard disk
