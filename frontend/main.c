@@ -10,6 +10,9 @@
 #include "translator/jit.h"
 #include "frontend/options.h"
 #include "devices/video/vga.h"
+#include "frontend/pacing.h"
+#include "frontend/screenshot.h"
+#include "frontend/sdl_ui.h"
 #include "frontend/watch.h"
 
 /* Short slices keep --timeout, --exit-on on the screen and Ctrl-C prompt
@@ -81,12 +84,15 @@ static void print_stats(struct machine *m, double host_s)
 }
 
 /* Runs until the guest or the user ends it; returns the exit status. */
-static int run(struct machine *m, const struct options *o, struct watch *w)
+static int run(struct machine *m, const struct options *o, struct watch *w, struct ui *ui,
+               struct pacing *pace)
 {
     static char screen[SCREEN_MAX];
     double start = host_seconds();
     for (;;) {
-        enum machine_stop why = machine_run(m, SLICE_NS);
+        /* Paused: no slice, but the window, the signals and --timeout are
+         * still served below. */
+        enum machine_stop why = ui && ui_paused(ui) ? STOP_NONE : machine_run(m, SLICE_NS);
         if (w->matched) {
             if (why == STOP_REQUESTED)
                 machine_run(m, DRAIN_NS);
@@ -118,6 +124,9 @@ static int run(struct machine *m, const struct options *o, struct watch *w)
                     o->timeout_s);
             return EXIT_TIMEOUT;
         }
+        if (ui && ui_update(ui) == UI_QUIT)
+            return EXIT_OK;
+        pacing_after_slice(pace, m);
     }
 }
 
@@ -126,8 +135,8 @@ int main(int argc, char **argv)
     struct options opts;
     char err[512];
     switch (options_parse(&opts, argc, argv, err, sizeof(err))) {
-    case OPTIONS_EXIT: options_free(&opts); return EXIT_OK;
-    case OPTIONS_ERROR: say(err); options_free(&opts); return EXIT_USAGE;
+    case OPTIONS_EXIT: return EXIT_OK;
+    case OPTIONS_ERROR: say(err); return EXIT_USAGE;
     case OPTIONS_RUN: break;
     }
     if (opts.notes[0])
@@ -136,7 +145,6 @@ int main(int argc, char **argv)
     struct machine *m = machine_create(&opts.cfg, err, sizeof(err));
     if (!m) {
         say(err);
-        options_free(&opts);
         return EXIT_USAGE;
     }
     struct watch w;
@@ -147,19 +155,40 @@ int main(int argc, char **argv)
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
 
+    /* The window: when asked for, or by default when there is a desktop
+     * to show it on (and then quietly headless if it will not open). */
+    struct pacing pace;
+    struct ui *ui = NULL;
+    if (opts.display == DISPLAY_SDL || (!opts.display_given && ui_desktop_present())) {
+        ui = ui_open(m, &pace, err, sizeof(err));
+        if (!ui && opts.display == DISPLAY_SDL) {
+            say(err);
+            watch_free(&w);
+            machine_destroy(m);
+            return EXIT_USAGE;
+        }
+    }
+    pacing_init(&pace, m,
+                opts.speed_max   ? PACE_MAX
+                : opts.speed_ips ? PACE_FIXED
+                : ui             ? PACE_AUTO
+                                 : PACE_MAX);
+
     double start = host_seconds();
-    int status = run(m, &opts, &w);
+    int status = run(m, &opts, &w, ui, &pace);
     double host_s = host_seconds() - start;
     fflush(stdout);
 
     if (opts.dump_screen)
         dump_screen(m, opts.dump_screen);
+    if (opts.screenshot)
+        screenshot_machine(m, opts.screenshot);
     if (opts.stats)
         print_stats(m, host_s);
     if (opts.jit_stats)
         jit_print_stats(m, stderr);
     watch_free(&w);
-    machine_destroy(m);
-    options_free(&opts);
+    machine_destroy(m); /* flushes every disk image */
+    ui_close(ui);
     return status;
 }

@@ -33,6 +33,8 @@ enum opt_id {
     O_SERIAL,
     O_DEBUGCON,
     O_DISPLAY,
+    O_SPEED,
+    O_SCREENSHOT,
     O_ACCEL,
     O_JIT_STATS,
     O_NOGRAPHIC,
@@ -70,6 +72,8 @@ static const struct opt_def opt_defs[] = {
     {"serial", O_SERIAL, true},
     {"debugcon", O_DEBUGCON, true},
     {"display", O_DISPLAY, true},
+    {"speed", O_SPEED, true},
+    {"screenshot", O_SCREENSHOT, true},
     {"accel", O_ACCEL, true},
     {"nographic", O_NOGRAPHIC, false},
     {"version", O_VERSION, false},
@@ -141,7 +145,15 @@ void options_usage(FILE *f)
           "  -serial DEV           COM1..COM4 in order of use: stdio, file:PATH or none;\n"
           "                        with -display none, COM1 defaults to stdio\n"
           "  -debugcon DEV         the 0xE9 debug console: stdio, file:PATH or none\n"
-          "  -display none|sdl     headless, or the SDL window (not built yet: runs headless)\n"
+          "  -display none|sdl     headless, or the SDL window (the default when $DISPLAY or\n"
+          "                        $WAYLAND_DISPLAY is set and a window opens). Host keys, all\n"
+          "                        Ctrl+Alt+: G release the mouse, F fullscreen, I integer/smooth\n"
+          "                        scaling, P pause, Q quit, S screenshot (rex86-N.png), End sends\n"
+          "                        Ctrl+Alt+Del, +/- speed cap up/down, M unlimited speed\n"
+          "  --speed MIPS|max      pace the guest to real time at MIPS million instructions per\n"
+          "                        second (a cap), or max: no pacing. Default: paced with the\n"
+          "                        window (lowered when the host is slower), max headless\n"
+          "  --screenshot FILE     write the screen as a PNG image at exit\n"
           "  -nographic            same as -display none -serial stdio\n"
           "\n"
           "rex86's own:\n"
@@ -411,19 +423,40 @@ static int apply(struct options *o, const struct opt_def *d, const char *v, char
     case O_DEBUGCON: return parse_chardev("-debugcon", v, &c->debugcon, err, errlen);
     case O_DISPLAY: {
         size_t len = strcspn(v, ",");
+        o->display_given = true;
         if (len == 4 && !strncmp(v, "none", 4)) {
             o->display = DISPLAY_NONE;
             return 0;
         }
         if (len == 3 && !strncmp(v, "sdl", 3)) {
-            /* Until the window exists, sdl is headless in every respect
-             * (COM1 on stdio included). */
-            o->display = DISPLAY_NONE;
-            add_note(o, "rex86: the SDL window is not built yet; running headless.");
+            o->display = DISPLAY_SDL;
             return 0;
         }
         return fail(err, errlen, "-display '%s' is not a display rex86 has: use none or sdl", v);
     }
+    case O_SPEED: {
+        if (!strcmp(v, "max")) {
+            o->speed_max = true;
+            o->speed_ips = 0;
+            return 0;
+        }
+        char *end;
+        errno = 0;
+        double mips = strtod(v, &end);
+        if (errno || end == v || *end || !isfinite(mips) || mips < 0.1 || mips > CLOCK_MAX_IPS / 1e6)
+            return fail(err, errlen, "--speed '%s' is not max or a rate in MIPS between 0.1 and 10000", v);
+        /* Virtual time is icount / ips: pacing it to real time at this
+         * rate is what caps the guest at this many instructions a second. */
+        o->speed_ips = (uint64_t)(mips * 1e6 + 0.5);
+        o->speed_max = false;
+        c->ips = o->speed_ips;
+        return 0;
+    }
+    case O_SCREENSHOT:
+        if (!*v)
+            return fail(err, errlen, "--screenshot needs a file name");
+        o->screenshot = v;
+        return 0;
     case O_ACCEL:
         if (!strcmp(v, "interp")) {
             o->accel = ACCEL_INTERP;
@@ -439,6 +472,7 @@ static int apply(struct options *o, const struct opt_def *d, const char *v, char
     case O_NOGRAPHIC:
         /* COM1 on stdio follows from the headless default below. */
         o->display = DISPLAY_NONE;
+        o->display_given = true;
         return 0;
     case O_VERSION: o->version = true; return 0;
     case O_HELP: o->help = true; return 0;

@@ -39,6 +39,12 @@ struct options {
     const char *dump_screen; /* NULL = none */
     bool stats;
     bool jit_stats;
+    bool display_given;     /* -display/-nographic seen: no guessing */
+    const char *screenshot; /* --screenshot FILE.png at exit; NULL = none */
+    /* --speed: a MIPS cap paced to real time, or max (no pacing). Neither
+     * given: paced with the window, flat out headless. */
+    uint64_t speed_ips;
+    bool speed_max;
 
     const char *control; /* -control: "stdio" or "unix:PATH"; NULL = none */
     const char *config_file;
