@@ -1,6 +1,7 @@
 /* ACPI 1.0b tables in the BIOS ROM for boards with APICs: RSDP, RSDT, FADT
  * (the PM registers of devices/chipset/acpi_pm), FACS, MADT and a small
- * hand-assembled DSDT (\_S5, the CPU, the PS/2 keyboard and mouse). */
+ * hand-assembled DSDT (\_S5, the CPU, the PS/2 keyboard and mouse, the
+ * PCI root bridge). */
 #include <string.h>
 
 #include "bios/bios_priv.h"
@@ -108,7 +109,36 @@ static void aml_device(struct aml *a, const char *name, uint32_t eisa_id, const 
     aml_pkg(a, (const uint8_t[]){0x5B, 0x82}, 2, &body);
 }
 
-static uint32_t acpi_dsdt(struct acpi_out *o)
+/* The PCI root bridge's resources (ACPI 1.0b §6.4.3): bus 0-255, I/O
+ * 0-CF7h and D00h-FFFFh around the configuration ports, the VGA window
+ * and everything from the top of RAM up to the I/O APIC. */
+static uint8_t pci_crs(struct machine *m, uint8_t *c)
+{
+    static const uint8_t fixed[] = {
+        0x88, 0x0D, 0x00, 0x02, 0x0C, 0x00, 0x00, 0x00, 0x00, 0x00, 0xFF, 0x00, 0x00, 0x00, 0x00, 0x01,
+        0x88, 0x0D, 0x00, 0x01, 0x0C, 0x03, 0x00, 0x00, 0x00, 0x00, 0xF7, 0x0C, 0x00, 0x00, 0xF8, 0x0C,
+        0x47, 0x01, 0xF8, 0x0C, 0xF8, 0x0C, 0x01, 0x08,
+        0x88, 0x0D, 0x00, 0x01, 0x0C, 0x03, 0x00, 0x00, 0x00, 0x0D, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0xF3,
+    };
+    uint8_t n = sizeof(fixed);
+    memcpy(c, fixed, n);
+    uint32_t windows[2][2] = {{0xA0000, 0xBFFFF}, {m->mem.ram_size, IOAPIC_BASE - 1}};
+    for (int k = 0; k < 2; k++) {
+        /* DWord memory, producer, fixed min/max, cacheable, read/write. */
+        static const uint8_t head[] = {0x87, 0x17, 0x00, 0x00, 0x0C, 0x03, 0, 0, 0, 0};
+        memcpy(c + n, head, sizeof(head));
+        put32(c + n + 10, windows[k][0]);
+        put32(c + n + 14, windows[k][1]);
+        put32(c + n + 18, 0);
+        put32(c + n + 22, windows[k][1] - windows[k][0] + 1);
+        n += 26;
+    }
+    c[n++] = 0x79;
+    c[n++] = 0x00;
+    return n;
+}
+
+static uint32_t acpi_dsdt(struct machine *m, struct acpi_out *o)
 {
     struct aml a = {.n = 0};
     /* Name(\_S5, Package() {5, 5, 0, 0}): the SLP_TYP values for S5. */
@@ -128,6 +158,13 @@ static uint32_t acpi_dsdt(struct acpi_out *o)
     aml_bytes(&sb, "_SB_", 4);
     aml_device(&sb, "KBD_", 0x0303D041u, kbd_crs, sizeof(kbd_crs)); /* EisaId("PNP0303") */
     aml_device(&sb, "MOU_", 0x130FD041u, mou_crs, sizeof(mou_crs)); /* EisaId("PNP0F13") */
+    /* The PCI root bridge (PNP0A03): with ACPI on, Linux enumerates PCI
+     * only below one. No _PRT: the PCI functions so far use ISA IRQs. */
+    if (m->pci) {
+        uint8_t crs[128];
+        uint8_t len = pci_crs(m, crs);
+        aml_device(&sb, "PCI0", 0x030AD041u, crs, len); /* EisaId("PNP0A03") */
+    }
     aml_pkg(&a, (const uint8_t[]){0x10}, 1, &sb);
 
     uint32_t len = 36 + a.n;
@@ -216,7 +253,7 @@ uint32_t bios_acpi_build(struct machine *m, uint8_t *rom, uint32_t off)
         return 0;
     struct acpi_out o = {rom, off};
     uint32_t rsdp = acpi_alloc(&o, 20, 16);
-    uint32_t dsdt = acpi_dsdt(&o);
+    uint32_t dsdt = acpi_dsdt(m, &o);
     uint32_t facs = acpi_facs(&o);
     uint32_t fadt = acpi_fadt(&o, facs, dsdt);
     uint32_t madt = acpi_madt(&o);
