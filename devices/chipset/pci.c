@@ -4,6 +4,7 @@
  * shadow RAM) and the PIIX3 ISA bridge with its reset control register. */
 #include "devices/chipset/pci.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -455,9 +456,19 @@ int pci_init(struct machine *m)
 
 #include "devices/video/vga.h"
 
+/* The option ROM behind the expansion ROM BAR (PCI 2.1 §6.2.5.2): the
+ * -vgabios image, so firmware that only runs ROMs it finds through PCI
+ * (SeaBIOS) copies it to C0000 and runs it. */
+struct stdvga {
+    struct machine *m;
+    uint8_t *rom;
+    uint32_t rom_size; /* a power of two, or 0 */
+    uint32_t mapped;   /* where the ROM is decoded now, 0 = nowhere */
+};
+
 static void stdvga_setup(void *opaque, struct pci_dev *d)
 {
-    (void)opaque;
+    struct stdvga *s = opaque;
     pci_config_ids(d, 0x1234, 0x1111, 0x02, 0x030000, 0x00);
     pci_cfg_w16(d, PCI_SUBSYS_VENDOR, 0x1AF4);
     pci_cfg_w16(d, PCI_SUBSYS_ID, 0x1100);
@@ -466,11 +477,72 @@ static void stdvga_setup(void *opaque, struct pci_dev *d)
     /* The framebuffer is mapped once at VGA_LFB_BASE; firmware that moves
      * BAR0 reads the true address back, as it would from a fixed BAR. */
     pci_set_bar(d, 0, VGA_VRAM_SIZE, PCI_BAR_MEM | PCI_BAR_PREFETCH, VGA_LFB_BASE);
+    if (s->rom_size) {
+        uint32_t mask = ~(s->rom_size - 1);
+        for (int k = 0; k < 4; k++)
+            d->wmask[0x30 + k] = (uint8_t)(mask >> (8 * k));
+        d->wmask[0x30] |= 0x01; /* the decode enable bit */
+    }
+    if (s->mapped) {
+        mem_unmap(s->m, s->mapped, s->rom_size);
+        s->mapped = 0;
+    }
 }
 
-static const struct pci_ops stdvga_ops = {"stdvga", stdvga_setup, NULL};
+static void stdvga_written(void *opaque, struct pci_dev *d, uint8_t reg, int size, uint32_t old)
+{
+    struct stdvga *s = opaque;
+    if (!s->rom_size)
+        return;
+    uint32_t bar = pci_cfg_r32(d, 0x30);
+    uint32_t want = (bar & 1) && (pci_command(d) & PCI_CMD_MEM) ? bar & ~(s->rom_size - 1) : 0;
+    /* All ones is the size probe, not a place (and would wrap at 4 GB). */
+    if (want == ~(s->rom_size - 1))
+        want = 0;
+    if (want == s->mapped)
+        return;
+    if (s->mapped)
+        mem_unmap(s->m, s->mapped, s->rom_size);
+    s->mapped = want;
+    if (want)
+        mem_map_host(s->m, want, s->rom_size, s->rom, false);
+}
+
+static void stdvga_free(void *opaque)
+{
+    struct stdvga *s = opaque;
+    free(s->rom);
+    free(s);
+}
+
+static const struct pci_ops stdvga_ops = {"stdvga", stdvga_setup, stdvga_written};
 
 int pci_stdvga_init(struct machine *m)
 {
-    return pci_register_function(m, 0, 2, 0, &stdvga_ops, NULL) ? 0 : -1;
+    struct stdvga *s = calloc(1, sizeof(*s));
+    if (!s)
+        return machine_error(m, "out of memory");
+    s->m = m;
+    if (machine_register_device(m, "stdvga", s, NULL, stdvga_free) < 0) {
+        stdvga_free(s);
+        return -1;
+    }
+    const char *path = m->cfg.vgabios_file;
+    FILE *f = path ? fopen(path, "rb") : NULL;
+    if (f) {
+        fseek(f, 0, SEEK_END);
+        long len = ftell(f);
+        fseek(f, 0, SEEK_SET);
+        uint32_t size = 2048;
+        while (len > 0 && size < (uint32_t)len && size < (1u << 20))
+            size <<= 1;
+        /* Page-aligned: the memory map hands out whole pages. */
+        if (len > 0 && len <= (long)size && !posix_memalign((void **)&s->rom, MEM_PAGE_SIZE, size < MEM_PAGE_SIZE ? MEM_PAGE_SIZE : size)) {
+            memset(s->rom, 0xFF, size);
+            if (fread(s->rom, 1, (size_t)len, f) == (size_t)len)
+                s->rom_size = size < MEM_PAGE_SIZE ? MEM_PAGE_SIZE : size;
+        }
+        fclose(f);
+    }
+    return pci_register_function(m, 0, 2, 0, &stdvga_ops, s) ? 0 : -1;
 }
