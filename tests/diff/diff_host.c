@@ -449,7 +449,7 @@ int main(int argc, char **argv)
         guest_run(m, &s.dc, &emu);
         bool ok = diff_compare(&s, &nat, &emu, NULL);
         per_class[s.cls][ok ? 0 : 1]++;
-        if (nat.vector >= 0)
+        if (ok && nat.vector >= 0)
             faults++;
         if (ok) {
             passed++;
