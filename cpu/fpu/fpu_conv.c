@@ -202,8 +202,13 @@ struct fx80 fx_rem(struct fx_ctx *x, struct fx80 a, struct fx80 b, bool near, ui
     if (ca == FXC_INF || cb == FXC_ZERO)
         return fx_invalid(x);
     fx_flag_de(x, ca, cb);
-    if (ca == FXC_ZERO || cb == FXC_INF)
+    if (ca == FXC_ZERO || cb == FXC_INF) {
+        /* A pseudo-denormal comes back in its canonical form, exponent 1
+         * (as the host CPU returns it; SDM 1 §8.2.2). */
+        if (fx_exp(a) == 0 && (a.sig >> 63))
+            a.se |= 1;
         return a;
+    }
     struct fx_unp ua = fx_unpack(a), ub = fx_unpack(b);
     int32_t d = ua.exp - ub.exp;
     bool sign = ua.sign;
