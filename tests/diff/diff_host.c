@@ -17,6 +17,7 @@
 #include "cpu/cpu_priv.h"
 #include "cpu/protect.h"
 #include "devices/board/machine.h"
+#include "translator/jit.h"
 #include "diff_cmp.h"
 #include "gen.h"
 
@@ -44,6 +45,7 @@ struct options {
     enum gen_class only;
     const char *runner;
     bool verbose;
+    bool jit;
 };
 
 /* --- the native side --------------------------------------------------------- */
@@ -166,6 +168,12 @@ static bool has_error_code(int v)
 static void guest_run(struct machine *m, const struct diff_case *dc, struct diff_result *res)
 {
     struct cpu *c = &m->cpu;
+    bool jit = c->jit != NULL;
+    /* Drop the last sequence's translations first, so rewriting the code
+     * page is not counted as self-modifying code (a page rewritten too
+     * often is left to the interpreter). */
+    if (jit)
+        jit_flush(c);
     mem_write_block(m, DIFF_CODE, dc->code, dc->code_len);
     mem_write_block(m, DIFF_DATA, dc->data, DIFF_DATA_SIZE);
     guest_tables(m);
@@ -189,6 +197,8 @@ static void guest_run(struct machine *m, const struct diff_case *dc, struct diff
     c->eflags = 0x202;
     c->lf.op = LF_NONE;
     c->halted = false;
+    c->exit_request = false; /* the last sequence's HLT may have asked to stop */
+    m->stop = STOP_NONE;
     c->inhibit_irq = 0;
     c->trap_pending = false;
     c->exc_depth = 0;
@@ -202,16 +212,29 @@ static void guest_run(struct machine *m, const struct diff_case *dc, struct diff
     res->vector = -1;
     res->fault_eip = 0;
     uint32_t stop = DIFF_CODE + dc->stop;
-    int steps = 0;
-    for (; steps < STEP_LIMIT; steps++) {
-        if (c->seg[S_CS].sel == SEL_KCODE || m->reset_request || c->eip == stop)
-            break;
-        cpu_step(c);
+    if (jit) {
+        /* Translated blocks run past any EIP we could watch: end the
+         * sequence with a HLT, which is #GP at CPL 3, and let the stub's own
+         * HLT stop cpu_run. */
+        static const uint8_t hlt = 0xF4;
+        mem_write_block(m, stop, &hlt, 1);
+        for (int n = 0; n < 16 && !c->halted && !m->reset_request; n++)
+            cpu_run(c, STEP_LIMIT / 16);
+    } else {
+        for (int steps = 0; steps < STEP_LIMIT; steps++) {
+            if (c->seg[S_CS].sel == SEL_KCODE || m->reset_request || c->eip == stop)
+                break;
+            cpu_step(c);
+        }
     }
     if (c->seg[S_CS].sel == SEL_KCODE) {
         int v = (int)((c->eip - G_STUBS) / 8);
         uint32_t sp = c->ESP + (has_error_code(v) ? 4 : 0), frame[5];
         mem_read_block(m, sp, frame, sizeof(frame));
+        if (jit && v == EXC_GP && frame[0] == stop) {
+            mem_read_block(m, DIFF_DATA, res->data, DIFF_DATA_SIZE);
+            return; /* the HLT at the end */
+        }
         res->vector = v;
         res->fault_eip = frame[0];
         uint32_t regs[8];
@@ -219,7 +242,7 @@ static void guest_run(struct machine *m, const struct diff_case *dc, struct diff
         regs[R_ESP] = frame[3];
         mem_write_block(m, DIFF_CTL + CTL_OUT_REGS, regs, sizeof(regs));
         mem_write_block(m, DIFF_CTL + CTL_OUT_EFLAGS, &frame[2], 4);
-    } else if (c->eip != stop) {
+    } else if (jit || c->eip != stop) {
         /* Ran away or shut down: report it as a vector no CPU raises. */
         res->vector = m->reset_request ? 256 : 257;
         res->fault_eip = c->eip;
@@ -340,7 +363,7 @@ static void usage(void)
 {
     fprintf(stderr, "usage: diff_host [--seed N] [--count M] [--first K] [--index I] [--class "
                     "int|x87|trans|mmx]\n"
-                    "                 [--max-fail N] [--verbose] --runner PATH\n");
+                    "                 [--max-fail N] [--verbose] [--jit] --runner PATH\n");
 }
 
 static int parse(int argc, char **argv, struct options *o)
@@ -357,6 +380,10 @@ static int parse(int argc, char **argv, struct options *o)
         const char *v = k + 1 < argc ? argv[k + 1] : NULL;
         if (!strcmp(a, "--verbose")) {
             o->verbose = true;
+            continue;
+        }
+        if (!strcmp(a, "--jit")) {
+            o->jit = true;
             continue;
         }
         if (!v) {
@@ -425,6 +452,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "diff_host: machine_create: %s\n", err);
         return 2;
     }
+    /* A bare machine has no JIT unless asked for one. */
+    if (o.jit && jit_init(m) < 0) {
+        printf("SKIP: no JIT on this host: %s\n", m->error);
+        runner_stop(&r);
+        machine_destroy(m);
+        return SKIP_CODE;
+    }
 
     static struct gen_seq s;
     static struct diff_result nat, emu;
@@ -468,10 +502,18 @@ int main(int argc, char **argv)
         }
     }
     runner_stop(&r);
+    if (o.jit) {
+        /* Show that the blocks really ran translated. */
+        struct jit_stats st;
+        jit_get_stats(m, &st);
+        printf("JIT: %" PRIu64 " blocks translated, %" PRIu64 " instructions run translated, %" PRIu64
+               " left to the interpreter\n",
+               st.blocks_translated, st.insns_run, st.interp_insns);
+    }
     machine_destroy(m);
-    printf("\ndiff_host: seed %" PRIu64 ", sequences %u..%u: %u passed, %u failed (%u ended in a fault on "
+    printf("\ndiff_host%s: seed %" PRIu64 ", sequences %u..%u: %u passed, %u failed (%u ended in a fault on "
            "both sides)\n",
-           o.seed, first, first + count - 1, passed, failed, faults);
+           o.jit ? " (JIT)" : "", o.seed, first, first + count - 1, passed, failed, faults);
     for (int c = 0; c < GEN_CLASSES; c++)
         printf("  %-5s %u passed, %u failed\n", gen_class_name((enum gen_class)c), per_class[c][0],
                per_class[c][1]);
