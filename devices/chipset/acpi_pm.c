@@ -9,10 +9,10 @@
 #include "devices/board/machine.h"
 
 /* PM1 bits (ACPI 1.0b tables 4-12 and 4-16). */
-#define PM1_TMR_STS 0x0001u
-#define PM1_WAK_STS 0x8000u
-#define PM1_SCI_EN 0x0001u
-#define PM1_SLP_EN 0x2000u
+#define PM1_TMR_STS    0x0001u
+#define PM1_WAK_STS    0x8000u
+#define PM1_SCI_EN     0x0001u
+#define PM1_SLP_EN     0x2000u
 #define PM1_SLP_TYP(v) (((v) >> 10) & 7)
 
 struct acpi_pm {

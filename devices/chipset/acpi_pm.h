@@ -9,15 +9,15 @@
 struct machine;
 struct acpi_pm;
 
-#define ACPI_PM_BASE 0x600u
+#define ACPI_PM_BASE  0x600u
 #define ACPI_PM1A_EVT (ACPI_PM_BASE + 0x0) /* PM1_STS, PM1_EN: 2 + 2 bytes */
 #define ACPI_PM1A_CNT (ACPI_PM_BASE + 0x4) /* PM1_CNT: 2 bytes */
-#define ACPI_PM_TMR (ACPI_PM_BASE + 0x8)   /* 4 bytes */
-#define ACPI_GPE0 (ACPI_PM_BASE + 0xC)     /* GPE0_STS, GPE0_EN: 2 + 2 bytes */
-#define ACPI_PM_LEN 0x10u
-#define ACPI_SCI_IRQ 9
+#define ACPI_PM_TMR   (ACPI_PM_BASE + 0x8) /* 4 bytes */
+#define ACPI_GPE0     (ACPI_PM_BASE + 0xC) /* GPE0_STS, GPE0_EN: 2 + 2 bytes */
+#define ACPI_PM_LEN   0x10u
+#define ACPI_SCI_IRQ  9
 /* The SLP_TYP value the DSDT's \_S5 package names. */
-#define ACPI_SLP_TYP_S5 5
+#define ACPI_SLP_TYP_S5  5
 #define ACPI_PM_TIMER_HZ 3579545u
 
 /* Registers the ports and stores the device in m->acpi_pm. Returns 0 or -1

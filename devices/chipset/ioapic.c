@@ -9,19 +9,19 @@
 #include "devices/board/machine.h"
 #include "devices/chipset/lapic.h"
 
-#define IOAPIC_MAGIC 0x4349504Fu /* "OPIC" */
+#define IOAPIC_MAGIC    0x4349504Fu /* "OPIC" */
 #define IOAPIC_MMIO_LEN 0x20u
 /* Version 11h, maximum redirection entry 17h (datasheet §3.2.2). */
 #define IOAPIC_VERSION 0x00170011u
 
 /* Redirection entry, low dword (datasheet §3.2.4). */
-#define RTE_DM(v) (((v) >> 8) & 7)
-#define RTE_LOGICAL (1u << 11)
-#define RTE_DELIVS (1u << 12)
-#define RTE_POLARITY (1u << 13)
+#define RTE_DM(v)      (((v) >> 8) & 7)
+#define RTE_LOGICAL    (1u << 11)
+#define RTE_DELIVS     (1u << 12)
+#define RTE_POLARITY   (1u << 13)
 #define RTE_REMOTE_IRR (1u << 14)
-#define RTE_LEVEL (1u << 15)
-#define RTE_MASKED (1u << 16)
+#define RTE_LEVEL      (1u << 15)
+#define RTE_MASKED     (1u << 16)
 /* Bits software can write: vector, delivery/destination mode, polarity,
  * trigger mode, mask; delivery status and remote IRR are read only. */
 #define RTE_WRITABLE 0x0001AFFFu
@@ -32,8 +32,8 @@ struct ioapic_state {
     uint32_t arb;
     uint32_t regsel;
     uint32_t rte_lo[IOAPIC_PINS], rte_hi[IOAPIC_PINS];
-    uint32_t lines;  /* pin levels, bit per pin */
-    uint8_t extint;  /* ExtINT level last sent to the local APIC */
+    uint32_t lines; /* pin levels, bit per pin */
+    uint8_t extint; /* ExtINT level last sent to the local APIC */
     uint8_t pad[7];
 };
 
@@ -219,8 +219,14 @@ void ioapic_reset(struct ioapic *io)
         lapic_set_extint(io->m->lapic, false);
 }
 
-static void ioapic_reset_hook(void *opaque) { ioapic_reset(opaque); }
-static void ioapic_free_hook(void *opaque) { ioapic_free(opaque); }
+static void ioapic_reset_hook(void *opaque)
+{
+    ioapic_reset(opaque);
+}
+static void ioapic_free_hook(void *opaque)
+{
+    ioapic_free(opaque);
+}
 
 int ioapic_init(struct machine *m)
 {
@@ -250,7 +256,10 @@ void ioapic_free(struct ioapic *io)
     free(io);
 }
 
-size_t ioapic_state_size(void) { return sizeof(struct ioapic_state); }
+size_t ioapic_state_size(void)
+{
+    return sizeof(struct ioapic_state);
+}
 
 int ioapic_save(struct ioapic *io, void *buf, size_t *len)
 {

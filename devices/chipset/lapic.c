@@ -9,26 +9,26 @@
 #include "devices/board/machine.h"
 #include "devices/chipset/ioapic.h"
 
-#define LAPIC_MAGIC 0x4349504Cu /* "LPIC" */
+#define LAPIC_MAGIC    0x4349504Cu /* "LPIC" */
 #define LAPIC_MMIO_LEN 0x1000u
 
 /* IA32_APIC_BASE bits (SDM 3A §10.4.4). */
-#define BASE_BSP (1u << 8)
+#define BASE_BSP    (1u << 8)
 #define BASE_ENABLE (1u << 11)
 
 /* LVT fields (SDM 3A figure 10-8). */
-#define LVT_MASKED (1u << 16)
-#define LVT_LEVEL (1u << 15)
+#define LVT_MASKED     (1u << 16)
+#define LVT_LEVEL      (1u << 15)
 #define LVT_REMOTE_IRR (1u << 14)
-#define LVT_PERIODIC (1u << 17)
-#define LVT_DM(v) (((v) >> 8) & 7)
+#define LVT_PERIODIC   (1u << 17)
+#define LVT_DM(v)      (((v) >> 8) & 7)
 
 #define SVR_ENABLE (1u << 8)
 
 /* ESR bits (SDM 3A §10.5.3). */
 #define ESR_SEND_ILLEGAL (1u << 5)
 #define ESR_RECV_ILLEGAL (1u << 6)
-#define ESR_ILLEGAL_REG (1u << 7)
+#define ESR_ILLEGAL_REG  (1u << 7)
 
 enum { LVT_TIMER, LVT_THERMAL, LVT_PERF, LVT_LINT0, LVT_LINT1, LVT_ERROR, LVT_COUNT };
 
@@ -72,9 +72,18 @@ struct lapic {
 
 /* --- 256-bit registers and priorities -------------------------------- */
 
-static void bit_set(uint32_t *r, int v) { r[v >> 5] |= 1u << (v & 31); }
-static void bit_clear(uint32_t *r, int v) { r[v >> 5] &= ~(1u << (v & 31)); }
-static bool bit_test(const uint32_t *r, int v) { return (r[v >> 5] >> (v & 31)) & 1; }
+static void bit_set(uint32_t *r, int v)
+{
+    r[v >> 5] |= 1u << (v & 31);
+}
+static void bit_clear(uint32_t *r, int v)
+{
+    r[v >> 5] &= ~(1u << (v & 31));
+}
+static bool bit_test(const uint32_t *r, int v)
+{
+    return (r[v >> 5] >> (v & 31)) & 1;
+}
 
 static int highest(const uint32_t *r)
 {
@@ -104,8 +113,14 @@ static int lapic_pending(const struct lapic *l)
     return irrv;
 }
 
-static bool hw_enabled(const struct lapic *l) { return (l->st.base_msr & BASE_ENABLE) != 0; }
-static bool sw_enabled(const struct lapic *l) { return hw_enabled(l) && (l->st.svr & SVR_ENABLE); }
+static bool hw_enabled(const struct lapic *l)
+{
+    return (l->st.base_msr & BASE_ENABLE) != 0;
+}
+static bool sw_enabled(const struct lapic *l)
+{
+    return hw_enabled(l) && (l->st.svr & SVR_ENABLE);
+}
 
 /* Whether the 8259's INTR reaches the CPU as an ExtINT: always while the
  * APIC is disabled (a P6 with its APIC off wires LINT0 to INTR, SDM 3A
@@ -526,7 +541,10 @@ int lapic_intr_ack(void *opaque)
     return v;
 }
 
-uint64_t lapic_get_base_msr(struct lapic *l) { return l->st.base_msr; }
+uint64_t lapic_get_base_msr(struct lapic *l)
+{
+    return l->st.base_msr;
+}
 
 void lapic_set_base_msr(struct lapic *l, uint64_t v)
 {
@@ -547,7 +565,10 @@ void lapic_set_base_msr(struct lapic *l, uint64_t v)
     lapic_update(l);
 }
 
-bool lapic_hw_enabled(const struct lapic *l) { return hw_enabled(l); }
+bool lapic_hw_enabled(const struct lapic *l)
+{
+    return hw_enabled(l);
+}
 
 /* --- lifecycle ------------------------------------------------------- */
 
@@ -571,8 +592,14 @@ void lapic_reset(struct lapic *l)
     lapic_update(l);
 }
 
-static void lapic_reset_hook(void *opaque) { lapic_reset(opaque); }
-static void lapic_free_hook(void *opaque) { lapic_free(opaque); }
+static void lapic_reset_hook(void *opaque)
+{
+    lapic_reset(opaque);
+}
+static void lapic_free_hook(void *opaque)
+{
+    lapic_free(opaque);
+}
 
 int lapic_init(struct machine *m)
 {
@@ -616,7 +643,10 @@ void lapic_free(struct lapic *l)
     free(l);
 }
 
-size_t lapic_state_size(void) { return sizeof(struct lapic_state); }
+size_t lapic_state_size(void)
+{
+    return sizeof(struct lapic_state);
+}
 
 int lapic_save(struct lapic *l, void *buf, size_t *len)
 {

@@ -124,9 +124,9 @@ static void test_timer_periodic(void)
 {
     struct machine *m = new_apic_machine();
     apic_wr(m, LAPIC_SVR, 0x1FF);
-    apic_wr(m, LAPIC_TIMER_DCR, 0x0);           /* divide by 2: 20 ns */
+    apic_wr(m, LAPIC_TIMER_DCR, 0x0);            /* divide by 2: 20 ns */
     apic_wr(m, LAPIC_LVT_TIMER, 0x20000 | 0x41); /* periodic */
-    apic_wr(m, LAPIC_TIMER_ICR, 100);           /* 2000 ns period */
+    apic_wr(m, LAPIC_TIMER_ICR, 100);            /* 2000 ns period */
     uint64_t t0 = clock_now(m);
     int fired = 0;
     uint64_t first = 0, last = 0;

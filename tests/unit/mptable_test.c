@@ -103,7 +103,10 @@ static void test_pentium2(void)
     machine_destroy(m);
 }
 
-static uint32_t rd32le(const uint8_t *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
+static uint32_t rd32le(const uint8_t *p)
+{
+    return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
 
 /* An ACPI table at physical address pa inside the F segment copy. */
 static const uint8_t *acpi_table(const uint8_t *seg, uint32_t pa, const char *sig)
