@@ -8,6 +8,7 @@
 
 #include "devices/board/machine.h"
 #include "translator/jit.h"
+#include "frontend/control.h"
 #include "frontend/options.h"
 #include "devices/video/vga.h"
 #include "frontend/pacing.h"
@@ -24,6 +25,8 @@
 #define DRAIN_NS 1000000ull
 
 static volatile sig_atomic_t stop_signal;
+/* -control: guest text goes to its waits as well as to --exit-on. */
+static struct control *control;
 
 static void on_signal(int sig)
 {
@@ -50,6 +53,7 @@ static void guest_text(void *opaque, const char *src, const uint8_t *buf, size_t
     bool before = w->matched;
     if (watch_feed(w, src, buf, len) && !before)
         machine_request_stop(w->m, STOP_REQUESTED);
+    control_guest_text(control, src, buf, len);
 }
 
 /* The text screen as lines of characters; empty when there is no VGA. */
@@ -92,7 +96,8 @@ static int run(struct machine *m, const struct options *o, struct watch *w, stru
     for (;;) {
         /* Paused: no slice, but the window, the signals and --timeout are
          * still served below. */
-        enum machine_stop why = ui && ui_paused(ui) ? STOP_NONE : machine_run(m, SLICE_NS);
+        bool paused = (ui && ui_paused(ui)) || control_paused(control);
+        enum machine_stop why = paused ? STOP_NONE : machine_run(m, SLICE_NS);
         if (w->matched) {
             if (why == STOP_REQUESTED)
                 machine_run(m, DRAIN_NS);
@@ -126,6 +131,9 @@ static int run(struct machine *m, const struct options *o, struct watch *w, stru
         }
         if (ui && ui_update(ui) == UI_QUIT)
             return EXIT_OK;
+        /* Zero wait between slices; paused without a window, poll sleeps. */
+        if (control && control_poll(control, why, paused && !ui ? 20 : 0) == CONTROL_QUIT)
+            return EXIT_OK;
         pacing_after_slice(pace, m);
     }
 }
@@ -135,8 +143,11 @@ int main(int argc, char **argv)
     struct options opts;
     char err[512];
     switch (options_parse(&opts, argc, argv, err, sizeof(err))) {
-    case OPTIONS_EXIT: return EXIT_OK;
-    case OPTIONS_ERROR: say(err); return EXIT_USAGE;
+    case OPTIONS_EXIT: options_free(&opts); return EXIT_OK;
+    case OPTIONS_ERROR:
+        say(err);
+        options_free(&opts);
+        return EXIT_USAGE;
     case OPTIONS_RUN: break;
     }
     if (opts.notes[0])
@@ -145,12 +156,20 @@ int main(int argc, char **argv)
     struct machine *m = machine_create(&opts.cfg, err, sizeof(err));
     if (!m) {
         say(err);
+        options_free(&opts);
         return EXIT_USAGE;
     }
     struct watch w;
     watch_init(&w, m, opts.exit_on);
     m->text_out = guest_text;
     m->text_opaque = &w;
+    if (opts.control && !(control = control_open(opts.control, m, err, sizeof(err)))) {
+        say(err);
+        watch_free(&w);
+        machine_destroy(m);
+        options_free(&opts);
+        return EXIT_USAGE;
+    }
 
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
@@ -163,8 +182,10 @@ int main(int argc, char **argv)
         ui = ui_open(m, &pace, err, sizeof(err));
         if (!ui && opts.display == DISPLAY_SDL) {
             say(err);
+            control_close(control);
             watch_free(&w);
             machine_destroy(m);
+            options_free(&opts);
             return EXIT_USAGE;
         }
     }
@@ -188,7 +209,9 @@ int main(int argc, char **argv)
     if (opts.jit_stats)
         jit_print_stats(m, stderr);
     watch_free(&w);
-    machine_destroy(m); /* flushes every disk image */
+    machine_destroy(m);     /* flushes every disk image */
+    control_close(control); /* answers "quit" now that the disks are flushed */
     ui_close(ui);
+    options_free(&opts);
     return status;
 }

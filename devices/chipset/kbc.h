@@ -24,6 +24,9 @@ void kbc_key(struct machine *m, uint16_t pc_key, bool down);
  * guest has read the previous ones, so none is lost. Returns the number of
  * characters that no key produces (they are skipped). */
 int kbc_type_text(struct machine *m, const char *text);
+/* One key transition queued behind the typed text and paced the same way,
+ * for key combinations sent by a script (the control API's "key"). */
+void kbc_type_key(struct machine *m, uint16_t pc_key, bool down);
 /* True while typed text is still waiting to reach the guest. */
 bool kbc_typing(struct machine *m);
 /* Mouse motion in counts: dx right, dy down (screen direction), dz wheel

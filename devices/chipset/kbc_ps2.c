@@ -225,6 +225,15 @@ int kbc_type_text(struct machine *m, const char *text)
     return skipped;
 }
 
+void kbc_type_key(struct machine *m, uint16_t pc_key, bool down)
+{
+    struct kbc *k = m->kbc;
+    if (!k)
+        return;
+    text_push(k, pc_key | (down ? 1u << 16 : 0));
+    kbc_fill(k);
+}
+
 bool kbc_typing(struct machine *m)
 {
     return m->kbc && m->kbc->text_len;
