@@ -39,9 +39,12 @@ static void set_cc(struct cpu *c, int r)
 static void compare(struct cpu *c, struct fx80 b, bool b_empty, bool quiet, int pops, struct fx_ctx *x)
 {
     if (fpu_empty(c, 0) || b_empty) {
-        if (!fpu_underflow(c))
-            return;
+        /* Unordered even when the unmasked underflow stops the pop, as the
+         * host CPU reports it. */
+        bool go = fpu_underflow(c);
         set_cc(c, 2);
+        if (!go)
+            return;
     } else {
         int r = fx_compare(x, fpu_st(c, 0), b, quiet);
         x->up = false;

@@ -131,7 +131,11 @@ static uint64_t round_core(struct fx_ctx *x, bool sign, int32_t *pe, u128 sig, i
                 return 0;
             }
             e += adjust;
-            goto normal;
+            /* Still below the range after the bias adjustment (FSCALE by a
+             * huge negative power): denormalised from there, usually to 0
+             * with PE, as the host CPU does. */
+            if (e >= 1)
+                goto normal;
         }
         sig = shr_jam(sig, 1 - e);
         e = 0;
