@@ -273,9 +273,12 @@ void gen_x87(struct gen *g, bool trans)
         }
         fflags(g, FS_CC, FS_CC);
         break;
-    case 15: { /* FLDCW with every exception masked, any PC and RC */
+    case 15: { /* FLDCW with any PC and RC; now and then some exceptions
+                * unmasked, so the next waiting instruction raises #MF (or
+                * the sequence ends with ES set) on both sides */
         static const uint32_t pc[3] = {0, 2, 3};
-        uint32_t cw = 0x7F | pc[rn(g, 3)] << 8 | rn(g, 4) << 10;
+        uint32_t mask = chance(g, 6) ? rn(g, 64) : 0x3F;
+        uint32_t cw = 0x40 | mask | pc[rn(g, 3)] << 8 | rn(g, 4) << 10;
         struct opnd m = gen_mem(g, 2, 0);
         b1(g, 0x66);
         b1(g, 0xC7);
