@@ -13,10 +13,14 @@
 
 /* Instructions after which the block must end although they are not
  * branches: the interrupt shadow of MOV SS and POP SS must be seen by the
- * dispatcher, and a CS size change would invalidate the decode. */
+ * dispatcher, and REP string instructions may resume themselves. */
 static bool ends_block(const struct insn *i)
 {
     if (i->info->attr & A_BRANCH)
+        return true;
+    /* A repeated string instruction runs in bounded chunks and points EIP
+     * back at itself when work is left: the dispatcher must look at EIP. */
+    if ((i->info->attr & A_STRING) && i->rep)
         return true;
     if (i->op == 0x8E || i->op == 0x17)
         return true;
