@@ -3,7 +3,8 @@
 ; rewritten: by an instruction in the same block just before the patched
 ; instruction, by the caller between runs (same page, over and over, past the
 ; point where a page is left to the interpreter), and across a page boundary
-; inside one instruction. Every run must see the bytes as they are now.
+; inside one instruction. Every run must see the bytes as they are now. Also
+; a REP STOSD longer than one execution chunk in the middle of a block.
 %define TEST_NAME "smc"
 %include "rom.inc"
 %include "pm.inc"
@@ -52,6 +53,20 @@ pm_main:
     inc esi
     cmp esi, 200
     jbe .loop
+
+    ; A REP string instruction longer than one execution chunk, followed by
+    ; more code in the same block: it must finish before that code runs.
+    mov edi, 0x30000
+    mov ecx, 10000
+    mov eax, 0x5A5A5A5A
+    cld
+    rep stosd
+    mov ebx, ecx
+    mov edx, edi
+    CHK ebx, 0, "rep stosd finished"
+    CHK edx, 0x30000 + 40000, "rep stosd end address"
+    mov eax, [0x30000 + 39996]
+    CHK eax, 0x5A5A5A5A, "rep stosd last element"
 
     PM_FINISH
 
