@@ -311,6 +311,8 @@ void jit_print_stats(struct machine *m, FILE *f)
 {
     struct jit_stats s;
     jit_get_stats(m, &s);
+    /* Whatever the blocks did not run, the interpreter did. */
+    s.interp_insns = m->cpu.icount > s.insns_run ? m->cpu.icount - s.insns_run : 0;
     fprintf(f,
             "rex86: jit: %llu blocks translated, %.1f host bytes per guest byte, %llu blocks run, "
             "%llu instructions in blocks, %llu in the interpreter, invalidations %llu by the CPU and "

@@ -17,7 +17,7 @@ struct jit_stats {
     uint64_t host_bytes;
     uint64_t blocks_run;
     uint64_t insns_run;
-    uint64_t interp_insns; /* instructions the JIT left to the interpreter */
+    uint64_t interp_insns; /* left to the interpreter (computed when printed) */
     uint64_t invalidations_cpu;
     uint64_t invalidations_dma;
     uint64_t flushes;
