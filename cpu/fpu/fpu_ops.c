@@ -66,8 +66,11 @@ static void compare_eflags(struct cpu *c, int sti, bool quiet, bool pop)
     int r = 2;
     c->fpu.sw &= ~FSW_C1;
     if (fpu_empty(c, 0) || fpu_empty(c, sti)) {
+        /* A stack underflow reports unordered even when unmasked (the host
+         * CPU does; SDM 2 leaves the flags unset only for #IA); the pop is
+         * suppressed then. */
         if (!fpu_underflow(c))
-            return;
+            pop = false;
     } else {
         r = fx_compare(&x, fpu_st(c, 0), fpu_st(c, sti), quiet);
         x.up = false;
