@@ -95,15 +95,21 @@ bool diff_compare(const struct gen_seq *s, const struct diff_result *nat, const 
                     (fa ^ fb) & fmask, fmask);
     }
 
-    /* Scratch and stack, byte by byte; the epilogue's PUSHFD left the flags
-     * just below the final ESP, masked like EFLAGS. */
+    /* The FNSTENV/FNSAVE slots, scratch and stack, byte by byte; the
+     * epilogue's PUSHFD left the flags just below the final ESP, masked like
+     * EFLAGS. */
     uint32_t esp = rd32(nc + CTL_OUT_REGS + 4 * 4);
     int runs = 0;
-    for (uint32_t o = DIFF_SCRATCH - DIFF_DATA; o < DIFF_DATA_SIZE;) {
+    for (uint32_t o = CTL_ENV_SLOTS; o < DIFF_DATA_SIZE;) {
         uint32_t addr = DIFF_DATA + o;
         uint8_t mask = 0xFF;
         if (!fault && addr >= esp - 4 && addr < esp)
             mask = (uint8_t)(fmask >> (8 * (addr - (esp - 4))));
+        for (uint32_t k = 0; k < s->nmasks; k++) {
+            const struct gen_mask *gm = &s->mask[k];
+            if (addr >= gm->addr && addr < gm->addr + gm->len)
+                mask &= (uint8_t)(gm->keep >> (8 * ((addr - gm->addr) & 1)));
+        }
         if (!((nc[o] ^ ec[o]) & mask)) {
             o++;
             continue;

@@ -60,6 +60,7 @@ struct opnd gen_mem(struct gen *g, int size, uint32_t avoid)
     m.base = m.index = -1;
     avoid |= 1u << ESP;
     uint32_t target = DIFF_SCRATCH + 128 + rn(g, DIFF_SCRATCH_SIZE - 256 - (uint32_t)size);
+    m.addr = target;
     uint32_t f = rn(g, 20);
     m.form = f < 3 ? M_ABS : f < 9 ? M_BASE : f < 16 ? M_SIB : f < 18 ? M_NOBASE : M_STACK;
     switch (m.form) {
@@ -100,6 +101,7 @@ struct opnd gen_mem(struct gen *g, int size, uint32_t avoid)
         m.base = ESP;
         m.dsize = 1;
         m.disp = (int32_t)rn(g, 120) - 60;
+        m.addr = DIFF_STACK_TOP - (uint32_t)g->depth + (uint32_t)m.disp;
         break;
     }
     return m;
@@ -1067,6 +1069,7 @@ void gen_sequence(struct gen_seq *s, uint64_t seed, uint32_t index, enum gen_cla
     memset(&g, 0, sizeof(g));
     g.rng = splitmix(splitmix(seed) ^ (0xD1B54A32D192ED03ull * (index + 1ull))) | 1;
     g.code = s->dc.code;
+    g.seq = s;
     uint32_t r = rn(&g, 100);
     g.cls = only < GEN_CLASSES ? only : r < 50 ? GEN_INT : r < 75 ? GEN_X87 : r < 85 ? GEN_TRANS : GEN_MMX;
     s->cls = g.cls;

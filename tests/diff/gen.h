@@ -17,6 +17,7 @@ enum gen_class {
 };
 
 #define GEN_MAX_GROUPS 48
+#define GEN_MAX_MASKS  32
 
 struct gen_seq {
     struct diff_case dc;
@@ -35,6 +36,15 @@ struct gen_seq {
         uint16_t fsw_undef;
         bool branch_open; /* a forward branch crosses this point */
     } cut[GEN_MAX_GROUPS];
+    /* Memory the comparison must partly ignore: the FNSTENV/FNSAVE images'
+     * instruction and operand pointers, reserved fields, and the status word's
+     * undefined condition codes. Each 16-bit word in [addr, addr+len) is
+     * compared under `keep`. */
+    uint32_t nmasks;
+    struct gen_mask {
+        uint32_t addr;
+        uint16_t len, keep;
+    } mask[GEN_MAX_MASKS];
 };
 
 /* The sequence `index` of the run with `seed`; `only` forces a class

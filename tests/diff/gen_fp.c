@@ -146,7 +146,7 @@ void gen_x87(struct gen *g, bool trans)
         g_trans_class(g);
         return;
     }
-    switch (rn(g, 20)) {
+    switch (rn(g, 22)) {
     case 0:
     case 1: { /* arithmetic with a memory operand: m32fp m64fp m32int m16int */
         static const uint8_t esc[4] = {0xD8, 0xDC, 0xDA, 0xDE};
@@ -287,6 +287,36 @@ void gen_x87(struct gen *g, bool trans)
         b1(g, 0xD9);
         gen_modrm(g, 5, &m);
         fflags(g, FS_CC, FS_CC);
+        break;
+    }
+    case 19: { /* FNSTENV / FNSAVE (32-bit format), the full tag word */
+        struct gen_seq *q = g->seq;
+        if (q->nmasks + 4 > GEN_MAX_MASKS) {
+            b2(g, 0xD0D9); /* FNOP */
+            fflags(g, FS_CC, FS_CC);
+            break;
+        }
+        /* Into a slot of the control page nothing else touches: other
+         * instructions must not read the host-specific fields back. */
+        bool save = chance(g, 50);
+        struct opnd m;
+        memset(&m, 0, sizeof(m));
+        m.mem = true;
+        m.form = M_ABS;
+        m.addr = DIFF_CTL + CTL_ENV_SLOTS + CTL_ENV_SLOT_SIZE * rn(g, CTL_ENV_SLOT_COUNT);
+        m.disp = (int32_t)m.addr;
+        gen_seg_prefix(g, &m, true);
+        b1(g, save ? 0xDD : 0xD9);
+        gen_modrm(g, 6, &m);
+        /* CW, SW and TW are compared; FIP/FCS/FOP/FDP/FDS and the reserved
+         * halves are the host's own business. */
+        struct gen_mask mk[4] = {{m.addr + 2, 2, 0},
+                                 {m.addr + 4, 2, (uint16_t)~g->fundef},
+                                 {m.addr + 6, 2, 0},
+                                 {m.addr + 10, 18, 0}};
+        for (int k = 0; k < 4; k++)
+            q->mask[q->nmasks++] = mk[k];
+        fflags(g, FS_CC, save ? 0 : FS_CC);
         break;
     }
     case 16: /* FNSTCW, FNCLEX, now and then FNINIT */

@@ -38,6 +38,7 @@ struct gen {
     uint16_t fundef; /* x87 condition codes undefined now */
     int32_t depth;   /* bytes pushed below DIFF_STACK_TOP */
     /* A forward branch whose target is not placed yet. */
+    struct gen_seq *seq; /* for the memory masks */
     bool br_on;
     uint8_t br_width;
     uint32_t br_patch, br_from;
@@ -148,6 +149,7 @@ static inline double rdouble(struct gen *g, double lo, double hi)
 enum { M_ABS, M_BASE, M_SIB, M_NOBASE, M_STACK };
 
 struct opnd {
+    uint32_t addr; /* the address a memory operand names */
     bool mem;
     int reg;
     int form, base, index, scale, dsize;

@@ -16,7 +16,8 @@
 #define DIFF_MAP_SIZE  0x20000u /* code and data, one mapping natively */
 
 /* The data block: a control page, the scratch buffer memory operands point
- * into, and the private stack. All of it is compared. */
+ * into, and the private stack. All but the control page's inputs and the
+ * runner's own word is compared. */
 #define DIFF_CTL          DIFF_DATA
 #define DIFF_SCRATCH      (DIFF_DATA + 0x1000u)
 #define DIFF_SCRATCH_SIZE 0x1000u
@@ -25,14 +26,17 @@
 #define DIFF_STACK_TOP    (DIFF_STACK + 0x800u) /* initial ESP: room both ways */
 
 /* Offsets in the control page. */
-#define CTL_INIT_REGS   0x000 /* 8 GPRs in EAX..EDI order, ESP included */
-#define CTL_INIT_EFLAGS 0x020
-#define CTL_HOST_ESP    0x024 /* the runner's ESP while the sequence runs */
-#define CTL_OUT_REGS    0x040
-#define CTL_OUT_EFLAGS  0x060
-#define CTL_INIT_FX     0x200 /* FXRSTOR image (16-byte aligned) */
-#define CTL_OUT_FX      0x400 /* FXSAVE image */
-#define FX_SIZE         512
+#define CTL_INIT_REGS      0x000 /* 8 GPRs in EAX..EDI order, ESP included */
+#define CTL_INIT_EFLAGS    0x020
+#define CTL_HOST_ESP       0x024 /* the runner's ESP while the sequence runs */
+#define CTL_OUT_REGS       0x040
+#define CTL_OUT_EFLAGS     0x060
+#define CTL_INIT_FX        0x200 /* FXRSTOR image (16-byte aligned) */
+#define CTL_OUT_FX         0x400 /* FXSAVE image */
+#define FX_SIZE            512
+#define CTL_ENV_SLOTS      0x600 /* FNSTENV/FNSAVE images, compared with masks */
+#define CTL_ENV_SLOT_SIZE  112
+#define CTL_ENV_SLOT_COUNT 8
 
 /* One sequence from the harness to the runner. The code holds a prologue
  * (its first `entry` bytes are native only: they save the runner's
