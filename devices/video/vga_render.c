@@ -280,8 +280,10 @@ int vga_render(struct machine *m, uint32_t **pixels, int *width, int *height)
             s.cols = w / ((v->r.seq[1] & 1) ? 8u : 9u);
         render_text(v, &s, v->fb, w, pal, frame);
     } else {
-        if (s.cols * 8 > w)
-            s.cols = w / 8;
+        /* A 256-colour character clock is 4 pixels, not 8 (w was sized so). */
+        unsigned per_clock = (v->r.gc[5] & 0x40) ? 4 : 8;
+        if (s.cols * per_clock > w)
+            s.cols = w / per_clock;
         if (s.lines > h * rep)
             s.lines = h * rep;
         render_gfx(v, &s, v->fb, w, rep, pal, dac);

@@ -198,6 +198,11 @@ static void test_mode13_and_x(void)
     CHECK_EQ(px[10 * 320 + 7], 0xFFFF0000);
     CHECK_EQ(px[10 * 320 + 6], 0xFF000000);
     CHECK_EQ(rd(m, 0xA0000 + 10 * 320 + 7), 0x28);
+    /* The right half too: a 256-colour character clock is 4 pixels, and the
+     * renderer once cut the line at 40 clocks of 8. */
+    wr(m, 0xA0000 + 10 * 320 + 319, 0x28);
+    vga_render(m, &px, &w, &h);
+    CHECK_EQ(px[10 * 320 + 319], 0xFFFF0000);
 
     /* INT 10h AH=0Ch/0Dh agree with memory. */
     m->cpu.EAX = 0x0C0F;
