@@ -382,8 +382,10 @@ static void esc_d9_misc(struct cpu *c, const struct insn *i)
             bool partial;
             r = fx_rem(&x, fpu_st(c, 0), fpu_st(c, 1), m == 0xF5, &q, &partial);
             x.up = false;
-            if (!fpu_commit(c, &x, false))
+            if (!fpu_commit(c, &x, false)) {
+                set_c2(c, false); /* an unmasked exception: as the host CPU */
                 return;
+            }
             fpu_write_st(c, 0, r);
             if (fx_is_nan(r)) {
                 /* A NaN or invalid operand: no quotient to report; the
