@@ -181,6 +181,12 @@ normal:;
                 *pe = e;
                 return (uint64_t)(sig >> 64);
             }
+            /* Still too large after the adjustment (FSCALE by a huge power):
+             * infinity whatever the rounding mode, as the host CPU gives. */
+            x->flags |= FSW_PE;
+            x->up = true;
+            *pe = emaxf;
+            return 1ull << 63;
         }
         x->flags |= FSW_OE | FSW_PE;
         bool to_inf = x->rc == RC_NEAR || (x->rc == RC_UP && !sign) || (x->rc == RC_DOWN && sign);
