@@ -431,6 +431,9 @@ void op_aam(struct cpu *c, const struct insn *i)
         /* The 8086 sets the flags of a zero result before faulting. */
         if (c->model < CPU_286)
             lf_set(c, LF_LOGIC, 0, 0, 0, 1);
+        /* The 286 leaves SF and ZF clear and PF set (both vectors agree). */
+        else if (c->model == CPU_286)
+            cpu_set_arith(c, (cpu_get_eflags(c) & (F_CF | F_AF | F_OF)) | F_PF);
         cpu_exception(c, EXC_DE, EXC_NO_ERR);
     }
     uint8_t al = CPU_R8(c, 0);

@@ -46,29 +46,51 @@ static inline void count_dec(struct cpu *c, const struct strctx *s)
         CPU_R16(c, R_ECX)--;
 }
 
-/* The 286 advances the index register before it notices that a word at
- * offset FFFF overruns the segment (measured by the conformance vectors). */
+/* A word at offset FFFF overruns a 286 real-mode segment (interrupt 13).
+ * The chip reports it late: every index register of the accesses made so
+ * far, the faulting one included, has been advanced, and under REP CX has
+ * already counted part of the element. The counts below are what the
+ * conformance vectors measure on the chip. */
 static inline bool overrun_286(struct cpu *c, int seg, int reg, const struct strctx *s)
 {
     return c->model == CPU_286 && s->size == 2 && areg(c, reg, s) > c->seg[seg].limit - 1;
 }
 
-static inline void str_access_286(struct cpu *c, int seg, int reg, const struct strctx *s)
+static void fault_286(struct cpu *c, const struct insn *i, const struct strctx *s, int adv1, int adv2,
+                      int cx_dec)
 {
-    if (overrun_286(c, seg, reg, s)) {
-        areg_add(c, reg, s);
-        cpu_exception(c, EXC_GP, 0);
-    }
+    areg_add(c, adv1, s);
+    if (adv2 >= 0)
+        areg_add(c, adv2, s);
+    if (i->rep)
+        for (int k = 0; k < cx_dec; k++)
+            count_dec(c, s);
+    cpu_exception(c, EXC_GP, 0);
 }
 
-/* Two-operand forms: MOVS has advanced SI and CMPS has advanced DI when an
- * overrun of either operand is reported. */
-static inline void str_pair_286(struct cpu *c, int src_seg, int adv_reg, const struct strctx *s)
+/* One-operand forms: reg is the index register, cx_dec the REP count. */
+static inline void str_access_286(struct cpu *c, const struct insn *i, int seg, int reg,
+                                  const struct strctx *s, int cx_dec)
 {
-    if (overrun_286(c, src_seg, R_ESI, s) || overrun_286(c, S_ES, R_EDI, s)) {
-        areg_add(c, adv_reg, s);
-        cpu_exception(c, EXC_GP, 0);
-    }
+    if (overrun_286(c, seg, reg, s))
+        fault_286(c, i, s, reg, -1, cx_dec);
+}
+
+/* MOVS reads [SI] then writes [DI]; CMPS reads [DI] first, then [SI]. */
+static inline void str_movs_286(struct cpu *c, const struct insn *i, const struct strctx *s)
+{
+    if (overrun_286(c, s->src_seg, R_ESI, s))
+        fault_286(c, i, s, R_ESI, -1, 1);
+    if (overrun_286(c, S_ES, R_EDI, s))
+        fault_286(c, i, s, R_ESI, R_EDI, 2);
+}
+
+static inline void str_cmps_286(struct cpu *c, const struct insn *i, const struct strctx *s)
+{
+    if (overrun_286(c, S_ES, R_EDI, s))
+        fault_286(c, i, s, R_EDI, -1, 0);
+    if (overrun_286(c, s->src_seg, R_ESI, s))
+        fault_286(c, i, s, R_EDI, R_ESI, 1);
 }
 
 /* Run body up to REP_CHUNK times; re-executes the instruction if work is
@@ -100,7 +122,7 @@ void op_movs(struct cpu *c, const struct insn *i)
     REP_LOOP(
         c, i, &s,
         {
-            str_pair_286(c, s.src_seg, R_ESI, &s);
+            str_movs_286(c, i, &s);
             uint32_t v = cpu_read(c, s.src_seg, areg(c, R_ESI, &s), s.size);
             cpu_write(c, S_ES, areg(c, R_EDI, &s), v, s.size);
             areg_add(c, R_ESI, &s);
@@ -117,7 +139,7 @@ void op_stos(struct cpu *c, const struct insn *i)
     REP_LOOP(
         c, i, &s,
         {
-            str_access_286(c, S_ES, R_EDI, &s);
+            str_access_286(c, i, S_ES, R_EDI, &s, 2);
             cpu_write(c, S_ES, areg(c, R_EDI, &s), v, s.size);
             areg_add(c, R_EDI, &s);
         },
@@ -131,7 +153,7 @@ void op_lods(struct cpu *c, const struct insn *i)
     REP_LOOP(
         c, i, &s,
         {
-            str_access_286(c, s.src_seg, R_ESI, &s);
+            str_access_286(c, i, s.src_seg, R_ESI, &s, 1);
             reg_write(c, R_EAX, cpu_read(c, s.src_seg, areg(c, R_ESI, &s), s.size), s.size);
             areg_add(c, R_ESI, &s);
         },
@@ -146,7 +168,7 @@ void op_cmps(struct cpu *c, const struct insn *i)
     REP_LOOP(
         c, i, &s,
         {
-            str_pair_286(c, s.src_seg, R_EDI, &s);
+            str_cmps_286(c, i, &s);
             uint32_t a = cpu_read(c, s.src_seg, areg(c, R_ESI, &s), s.size);
             uint32_t b = cpu_read(c, S_ES, areg(c, R_EDI, &s), s.size);
             lf_set(c, LF_SUB, a, b, (a - b) & m, s.size);
@@ -165,7 +187,7 @@ void op_scas(struct cpu *c, const struct insn *i)
     REP_LOOP(
         c, i, &s,
         {
-            str_access_286(c, S_ES, R_EDI, &s);
+            str_access_286(c, i, S_ES, R_EDI, &s, 1);
             uint32_t b = cpu_read(c, S_ES, areg(c, R_EDI, &s), s.size);
             lf_set(c, LF_SUB, a, b, (a - b) & m, s.size);
             areg_add(c, R_EDI, &s);
@@ -182,7 +204,7 @@ void op_ins(struct cpu *c, const struct insn *i)
     REP_LOOP(
         c, i, &s,
         {
-            str_access_286(c, S_ES, R_EDI, &s);
+            str_access_286(c, i, S_ES, R_EDI, &s, 2);
             /* Probe the destination first so a fault loses no input. */
             cpu_write(c, S_ES, areg(c, R_EDI, &s), 0, s.size);
             uint32_t v = bus_io_read(c->m, port, s.size);
@@ -201,7 +223,7 @@ void op_outs(struct cpu *c, const struct insn *i)
     REP_LOOP(
         c, i, &s,
         {
-            str_access_286(c, s.src_seg, R_ESI, &s);
+            str_access_286(c, i, s.src_seg, R_ESI, &s, 1);
             uint32_t v = cpu_read(c, s.src_seg, areg(c, R_ESI, &s), s.size);
             bus_io_write(c->m, port, v, s.size);
             areg_add(c, R_ESI, &s);
