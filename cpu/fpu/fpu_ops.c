@@ -371,10 +371,9 @@ static void esc_d9_misc(struct cpu *c, const struct insn *i)
     case 0xF5: /* FPREM1 */
     case 0xF8: /* FPREM */
         if (!reg_operands_ok(c, 0, 1, false)) {
-            /* The masked underflow response reports no partial remainder
-             * (C2 clear), as the host CPU does. */
-            if (c->fpu.cw & 1)
-                set_c2(c, false);
+            /* A stack underflow, masked or not, reports no partial
+             * remainder (C2 clear), as the host CPU does. */
+            set_c2(c, false);
             return;
         }
         {

@@ -131,11 +131,14 @@ static uint64_t round_core(struct fx_ctx *x, bool sign, int32_t *pe, u128 sig, i
                 return 0;
             }
             e += adjust;
-            /* Still below the range after the bias adjustment (FSCALE by a
-             * huge negative power): denormalised from there, usually to 0
-             * with PE, as the host CPU does. */
             if (e >= 1)
                 goto normal;
+            /* Still below the range after the bias adjustment (FSCALE by a
+             * huge negative power): a zero with PE whatever the rounding
+             * mode, as the host CPU gives. */
+            x->flags |= FSW_PE;
+            *pe = 0;
+            return 0;
         }
         sig = shr_jam(sig, 1 - e);
         e = 0;
