@@ -6,13 +6,13 @@
 
 #include "devices/board/machine.h"
 
-#define WINDOW_NS   500000000ull /* speed figures refresh twice a second */
-#define MAX_SLEEP   100000000ull /* sleep at most this long per slice */
-#define MAX_LAG     200000000ull /* further behind than this: give up catching up */
+#define WINDOW_NS 500000000ull /* speed figures refresh twice a second */
+#define MAX_SLEEP 100000000ull /* sleep at most this long per slice */
+#define MAX_LAG   200000000ull /* further behind than this: give up catching up */
 /* An idle guest jumps virtual time to its next timer event; a jump this far
  * ahead (a tickless guest) is not waited out, or input would stall. */
-#define MAX_LEAD    1000000000ull
-#define NS_PER_SEC  1000000000ull
+#define MAX_LEAD   1000000000ull
+#define NS_PER_SEC 1000000000ull
 
 uint64_t pacing_host_ns(void)
 {

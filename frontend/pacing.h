@@ -22,7 +22,7 @@ struct pacing {
     enum pace_mode mode;
     enum pace_mode unlimited_from; /* the mode pacing_toggle_max returns to */
     bool paused;                   /* no figures, no rate changes meanwhile */
-    uint64_t ceiling_ips; /* PACE_AUTO never goes above this */
+    uint64_t ceiling_ips;          /* PACE_AUTO never goes above this */
     /* The anchor: host and virtual time that correspond. */
     uint64_t host_base, virt_base;
     /* The measurement window behind mips/percent. */

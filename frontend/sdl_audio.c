@@ -8,7 +8,7 @@
 #include <stdlib.h>
 
 #define RATE      48000
-#define AMPLITUDE 6000       /* of 32767: a speaker, not a sound card */
+#define AMPLITUDE 6000             /* of 32767: a speaker, not a sound card */
 #define RAMP_STEP (AMPLITUDE / 96) /* ~2 ms from silence to full */
 /* A speaker cone cannot follow ultrasonic tones; programs that park the
  * PIT at such rates (or at divisor 1) mean silence. */
@@ -18,9 +18,9 @@ struct sdl_audio {
     SDL_AudioDeviceID dev;
     SDL_atomic_t tone; /* frequency in Hz, 0 = off */
     /* Owned by the audio thread. */
-    uint32_t freq;   /* the tone being played (kept while ramping down) */
-    uint64_t phase;  /* position in the period, in 1/RATE-second units x freq */
-    int level;       /* current amplitude */
+    uint32_t freq;  /* the tone being played (kept while ramping down) */
+    uint64_t phase; /* position in the period, in 1/RATE-second units x freq */
+    int level;      /* current amplitude */
 };
 
 static void fill(void *opaque, Uint8 *stream, int len)

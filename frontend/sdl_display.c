@@ -73,8 +73,8 @@ void sdl_display_update(struct sdl_display *d, const uint32_t *pixels, int width
     if (!d->texture || width != d->tex_w || height != d->tex_h) {
         if (d->texture)
             SDL_DestroyTexture(d->texture);
-        d->texture =
-            SDL_CreateTexture(d->renderer, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_STREAMING, width, height);
+        d->texture = SDL_CreateTexture(d->renderer, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_STREAMING,
+                                       width, height);
         if (!d->texture)
             return;
         SDL_SetTextureScaleMode(d->texture, d->smooth ? SDL_ScaleModeLinear : SDL_ScaleModeNearest);
