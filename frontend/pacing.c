@@ -46,6 +46,7 @@ void pacing_init(struct pacing *p, struct machine *m, enum pace_mode mode)
     p->mode = mode;
     p->unlimited_from = mode;
     p->paused = false;
+    p->last_virt = UINT64_MAX;
     p->ceiling_ips = m->clock.ips;
     p->mips = 0;
     p->percent = 0;
@@ -131,8 +132,15 @@ bool pacing_after_slice(struct pacing *p, struct machine *m)
 {
     uint64_t host = pacing_host_ns();
     uint64_t virt = clock_now(m);
-    if (p->paused)
+    /* No virtual progress at all: the run loop ran no slice (a pause, from
+     * the window or the control API). Waiting is not slowness. */
+    if (p->paused || virt == p->last_virt) {
+        p->last_virt = virt;
+        pacing_rebase(p, m);
+        start_window(p, m, p->host_base);
         return false;
+    }
+    p->last_virt = virt;
     if (p->mode != PACE_MAX) {
         uint64_t virt_span = virt - p->virt_base;
         uint64_t host_span = host - p->host_base;

@@ -27,8 +27,9 @@ struct pacing {
     uint64_t host_base, virt_base;
     /* The measurement window behind mips/percent. */
     uint64_t win_host, win_virt, win_icount, win_slept;
-    double mips;    /* guest instructions per host second / 1e6 */
-    double percent; /* virtual seconds per host second * 100 */
+    uint64_t last_virt; /* virtual time at the previous slice's end */
+    double mips;        /* guest instructions per host second / 1e6 */
+    double percent;     /* virtual seconds per host second * 100 */
 };
 
 uint64_t pacing_host_ns(void);
