@@ -255,16 +255,15 @@ static void cmd_screen_text(struct control *c, int i, const char *id)
     jout_key(&j, "lines");
     jout_raw(&j, "[");
     if (n >= 0) {
-        const char *p = c->screen;
-        for (bool first = true; *p || first; first = false) {
+        /* Rows are separated by '\n' (none after the last), and a blank
+         * last row is still a row. */
+        for (const char *p = c->screen;; p++) {
             size_t len = strcspn(p, "\n");
-            if (!first)
+            if (p != c->screen)
                 jout_raw(&j, ",");
             jout_string_n(&j, p, len);
             p += len;
-            if (*p == '\n')
-                p++;
-            else
+            if (!*p)
                 break;
         }
     }
