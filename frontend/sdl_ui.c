@@ -131,10 +131,31 @@ static bool audio_present(void)
 
 struct ui *ui_open(struct machine *m, struct pacing *pace, char *err, size_t errlen)
 {
+    /* Without a desktop SDL falls back to drivers that draw nowhere
+     * (offscreen, dummy): a window nobody sees that never closes. Only a
+     * user who names a driver gets one. */
+    bool driver_chosen = getenv("SDL_VIDEODRIVER") != NULL;
+    if (!driver_chosen && !ui_desktop_present()) {
+        snprintf(err, errlen,
+                 "no desktop to open a window on ($DISPLAY and $WAYLAND_DISPLAY are unset); "
+                 "use -display none");
+        return NULL;
+    }
+    /* Only the kind of desktop that is named is tried: probing the other
+     * one prints the other library's complaints on the terminal. */
+    const char *x = getenv("DISPLAY"), *wl = getenv("WAYLAND_DISPLAY");
+    if (!driver_chosen && !(x && *x && wl && *wl))
+        SDL_SetHint(SDL_HINT_VIDEODRIVER, wl && *wl ? "wayland" : "x11");
     /* SIGINT and SIGTERM stay the run loop's: it ends the run cleanly. */
     SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
     if (SDL_InitSubSystem(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
         snprintf(err, errlen, "cannot open the SDL display: %s", SDL_GetError());
+        return NULL;
+    }
+    const char *driver = SDL_GetCurrentVideoDriver();
+    if (!driver_chosen && driver && (!strcmp(driver, "offscreen") || !strcmp(driver, "dummy"))) {
+        snprintf(err, errlen, "no desktop could be reached (SDL found only its '%s' video driver)", driver);
+        SDL_QuitSubSystem(SDL_INIT_VIDEO | SDL_INIT_EVENTS);
         return NULL;
     }
     struct ui *ui = calloc(1, sizeof(*ui));
