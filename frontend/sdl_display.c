@@ -19,7 +19,10 @@ void sdl_display_aspect(int width, int height, int *shown_w, int *shown_h)
 {
     *shown_w = width;
     *shown_h = height;
-    if ((height == 200 && width == 320) || (height == 400 && (width == 640 || width == 720)))
+    /* The 200-, 350- and 400-line modes (CGA and EGA heritage, text, mode
+     * 13h) filled the same 4:3 tube as 480 lines did: their pixels are
+     * taller than wide. */
+    if (height == 200 || height == 350 || height == 400)
         *shown_h = width * 3 / 4;
 }
 

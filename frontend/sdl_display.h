@@ -26,9 +26,9 @@ bool sdl_display_toggle_smooth(struct sdl_display *d);
 /* The SDL window id, to match window events. */
 uint32_t sdl_display_window_id(struct sdl_display *d);
 
-/* The shape a width x height guest picture is shown in: 320x200, 640x400
- * and 720x400 are 4:3 (the VGA's 400-line modes filled a 4:3 tube); the
- * rest have square pixels. */
+/* The shape a width x height guest picture is shown in: 200-, 350- and
+ * 400-line pictures (320x200, 640x350, 640x400, 720x400 text...) are shown
+ * 4:3; the rest have square pixels. */
 void sdl_display_aspect(int width, int height, int *shown_w, int *shown_h);
 
 #endif
