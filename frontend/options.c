@@ -670,8 +670,9 @@ enum options_result options_parse(struct options *o, int argc, char **argv, char
                                            : "c");
     }
     const struct machine_config *c = &o->cfg;
+    /* (-initrd or -append alone is an error, reported below, not a default.) */
     if (!c->fda && !c->fdb && !c->hda && !c->hdb && !c->cdrom && !c->kernel && !c->bios_file &&
-        !c->boot_order[0]) {
+        !c->boot_order[0] && !c->initrd && !c->append) {
         struct stat st;
         for (size_t i = 0; i < sizeof(default_guests) / sizeof(default_guests[0]) && !c->kernel; i++)
             if (stat(default_guests[i], &st) == 0 && S_ISREG(st.st_mode))
