@@ -101,7 +101,10 @@ uint32_t bios_rd32(struct machine *m, uint32_t lin)
     return b[0] | b[1] << 8 | b[2] << 16 | (uint32_t)b[3] << 24;
 }
 
-void bios_wr8(struct machine *m, uint32_t lin, uint8_t v) { bios_write(m, lin, &v, 1); }
+void bios_wr8(struct machine *m, uint32_t lin, uint8_t v)
+{
+    bios_write(m, lin, &v, 1);
+}
 
 void bios_wr16(struct machine *m, uint32_t lin, uint16_t v)
 {
@@ -153,8 +156,14 @@ void bios_push16(struct machine *m, uint16_t v)
 
 /* --- ports -------------------------------------------------------------- */
 
-uint8_t bios_inb(struct machine *m, uint16_t port) { return (uint8_t)bus_io_read(m, port, 1); }
-void bios_outb(struct machine *m, uint16_t port, uint8_t v) { bus_io_write(m, port, v, 1); }
+uint8_t bios_inb(struct machine *m, uint16_t port)
+{
+    return (uint8_t)bus_io_read(m, port, 1);
+}
+void bios_outb(struct machine *m, uint16_t port, uint8_t v)
+{
+    bus_io_write(m, port, v, 1);
+}
 
 uint8_t bios_cmos_read(struct machine *m, uint8_t reg)
 {

@@ -12,14 +12,14 @@
 
 #define BIOS_ROM_BASE 0xF0000u
 #define BIOS_ROM_SIZE 0x10000u
-#define BIOS_SEG 0xF000u
+#define BIOS_SEG      0xF000u
 
 /* Traps that are not interrupt services (those use their vector number). */
 enum {
-    BT_POST = 0xF0,    /* POST proper; AL = shutdown-resume action */
-    BT_OPTROM = 0xF1,  /* enter the next option ROM, if any */
+    BT_POST = 0xF0,   /* POST proper; AL = shutdown-resume action */
+    BT_OPTROM = 0xF1, /* enter the next option ROM, if any */
     BT_POST_END = 0xF2,
-    BT_FLOPPY = 0x40,  /* INT 40h: the floppy half of INT 13h */
+    BT_FLOPPY = 0x40, /* INT 40h: the floppy half of INT 13h */
 };
 
 /* Fixed IBM PC/AT entry points and tables inside the ROM segment (old
@@ -60,13 +60,13 @@ enum bios_disk_kind { BDK_FLOPPY, BDK_HDD, BDK_CD };
 struct bios_disk {
     struct disk_image *img;
     enum bios_disk_kind kind;
-    uint64_t offset;     /* byte offset into the image */
-    uint64_t sectors;    /* in units of sector_size */
+    uint64_t offset;  /* byte offset into the image */
+    uint64_t sectors; /* in units of sector_size */
     uint32_t sector_size;
     struct disk_geometry lgeom; /* logical geometry for CHS calls */
     enum floppy_type ftype;
-    bool emulated;       /* El Torito emulation of a floppy/hard disk */
-    uint8_t dl;          /* drive number */
+    bool emulated; /* El Torito emulation of a floppy/hard disk */
+    uint8_t dl;    /* drive number */
 };
 
 #define BIOS_MAX_DISKS 6
@@ -81,22 +81,26 @@ struct bios {
     int nfloppies, nhdds;
     /* El Torito state for INT 13h 4Bh. */
     bool cd_booted;
-    uint8_t cd_media;    /* boot catalog media type */
+    uint8_t cd_media; /* boot catalog media type */
     uint32_t cd_boot_rba;
     uint16_t cd_load_seg, cd_load_count;
-    uint8_t cd_emul_dl;  /* drive number of the emulated disk (or CD) */
+    uint8_t cd_emul_dl; /* drive number of the emulated disk (or CD) */
 
-    uint16_t ivt[256];    /* F000:offset of each vector's handler, 0 = none */
+    uint16_t ivt[256]; /* F000:offset of each vector's handler, 0 = none */
     uint32_t optrom_next;
-    uint16_t rom_optrom_scan; /* the scan trap, where option ROMs return */ /* next address the option ROM scan looks at */
-    uint8_t kbd_e1_skip;  /* bytes of a Pause sequence still to drop */
+    uint16_t rom_optrom_scan;
+    /* the scan trap, where option ROMs return */ /* next address the option ROM scan looks at */
+    uint8_t kbd_e1_skip;                          /* bytes of a Pause sequence still to drop */
 
     /* Set by a service: the stub waits (and repeats the trap) or, for
      * hardware handlers, takes its alternate path. */
     bool wait, wait_hlt, signal;
 };
 
-static inline struct bios *bios_of(struct machine *m) { return m->bios; }
+static inline struct bios *bios_of(struct machine *m)
+{
+    return m->bios;
+}
 
 /* Registers. */
 #define R_AL(c) CPU_R8(c, 0)
@@ -128,12 +132,21 @@ void bios_wr16(struct machine *m, uint32_t lin, uint16_t v);
 void bios_wr32(struct machine *m, uint32_t lin, uint32_t v);
 #define BDA(off) (0x400u + (off))
 /* Linear address of seg:off through the segment cache (real/V86 mode). */
-static inline uint32_t bios_lin(struct machine *m, int seg, uint32_t off) { return m->cpu.seg[seg].base + off; }
+static inline uint32_t bios_lin(struct machine *m, int seg, uint32_t off)
+{
+    return m->cpu.seg[seg].base + off;
+}
 
 /* The caller's FLAGS image on the stack (the IRET frame above SS:SP). */
 void bios_set_caller_flags(struct machine *m, uint32_t mask, uint32_t value);
-static inline void bios_set_cf(struct machine *m, bool on) { bios_set_caller_flags(m, F_CF, on ? F_CF : 0); }
-static inline void bios_set_zf(struct machine *m, bool on) { bios_set_caller_flags(m, F_ZF, on ? F_ZF : 0); }
+static inline void bios_set_cf(struct machine *m, bool on)
+{
+    bios_set_caller_flags(m, F_CF, on ? F_CF : 0);
+}
+static inline void bios_set_zf(struct machine *m, bool on)
+{
+    bios_set_caller_flags(m, F_ZF, on ? F_ZF : 0);
+}
 /* AH = status, CF = (status != 0): the common INT 13h/15h/1Ah return. */
 void bios_ret(struct machine *m, uint8_t status);
 /* Push a word onto the guest stack (SS:SP, 16-bit). */
@@ -149,20 +162,21 @@ void bios_cmos_write(struct machine *m, uint8_t reg, uint8_t v);
 void bios_rom_build(struct machine *m);
 
 /* Services. */
-int bios_disk_attach(struct machine *m);  /* disk.c: open images */
+int bios_disk_attach(struct machine *m); /* disk.c: open images */
 void bios_disk_free(struct bios *b);
 void bios_disk_table(struct bios *b);
-void bios_disk_post(struct machine *m);   /* BDA/CMOS/FDPT for drives */
+void bios_disk_post(struct machine *m); /* BDA/CMOS/FDPT for drives */
 void bios_int13(struct machine *m, bool floppy_only);
 struct bios_disk *bios_disk_find(struct machine *m, uint8_t dl);
-int bios_disk_rw(struct machine *m, struct bios_disk *d, bool write, uint64_t lba, uint32_t count, uint32_t buf_lin);
-void bios_int13_ext(struct machine *m, struct bios_disk *d);  /* disk_edd.c: AH >= 41h */
+int bios_disk_rw(struct machine *m, struct bios_disk *d, bool write, uint64_t lba, uint32_t count,
+                 uint32_t buf_lin);
+void bios_int13_ext(struct machine *m, struct bios_disk *d); /* disk_edd.c: AH >= 41h */
 /* disk_edd.c: El Torito boot: loads the boot image, returns 0 with the
  * entry segment (offset 0 / 7C00h) and the drive number for DL. */
 int bios_cd_boot(struct machine *m, uint16_t *seg, uint16_t *off, uint8_t *dl);
-void bios_post(struct machine *m);        /* post.c */
+void bios_post(struct machine *m); /* post.c */
 void bios_optrom(struct machine *m);
-void bios_int19(struct machine *m);       /* boot.c */
+void bios_int19(struct machine *m); /* boot.c */
 
 /* The memory map (E820 types: 1 RAM, 2 reserved), shared by INT 15h E820
  * and the direct kernel boot. Returns the number of entries (at most 8). */
@@ -174,7 +188,7 @@ int bios_e820_map(struct machine *m, struct e820 *e); /* system.c */
 /* mptable.c: MP tables at ROM offset fp_off (returns the bytes used, 0
  * without an APIC), POST's virtual wire set-up, and the byte checksum the
  * MP and ACPI tables share. */
-#define ROM_TABLES 0xC000u /* 8 KB for the MP and ACPI tables */
+#define ROM_TABLES     0xC000u /* 8 KB for the MP and ACPI tables */
 #define ROM_TABLES_END 0xE000u
 uint32_t bios_mptable_build(struct machine *m, uint8_t *rom, uint32_t fp_off);
 void bios_apic_post(struct machine *m);
@@ -183,15 +197,15 @@ uint8_t bios_checksum(const uint8_t *p, uint32_t len);
  * (returns the bytes used, 0 on a board without APICs and PM registers). */
 uint32_t bios_acpi_build(struct machine *m, uint8_t *rom, uint32_t off);
 void bios_int18(struct machine *m);
-void bios_int09(struct machine *m);       /* keyboard.c */
+void bios_int09(struct machine *m); /* keyboard.c */
 void bios_int16(struct machine *m);
 void bios_kbd_post(struct machine *m);
-void bios_int15(struct machine *m);       /* system.c */
-void bios_int08(struct machine *m);       /* time.c */
+void bios_int15(struct machine *m); /* system.c */
+void bios_int08(struct machine *m); /* time.c */
 void bios_int1a(struct machine *m);
 void bios_int70(struct machine *m);
 void bios_time_post(struct machine *m);
-void bios_int11(struct machine *m);       /* misc.c */
+void bios_int11(struct machine *m); /* misc.c */
 void bios_int12(struct machine *m);
 void bios_int14(struct machine *m);
 void bios_int17(struct machine *m);

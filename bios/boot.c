@@ -56,9 +56,7 @@ void bios_int19(struct machine *m)
             ok = load_sector0(m, 0x80, true);
             dl = 0x80;
             break;
-        case 'd':
-            ok = bios_cd_boot(m, &seg, &off, &dl) == 0;
-            break;
+        case 'd': ok = bios_cd_boot(m, &seg, &off, &dl) == 0; break;
         default: break;
         }
     }

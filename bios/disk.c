@@ -150,7 +150,9 @@ void bios_disk_post(struct machine *m)
         if (d->kind == BDK_FLOPPY && d->dl < 2) {
             t[d->dl] = (uint8_t)d->ftype;
             /* Media state: rate (500k for HD media, 250k else), established. */
-            uint8_t rate = (d->ftype == FLOPPY_1440K || d->ftype == FLOPPY_1200K || d->ftype == FLOPPY_2880K) ? 0x00 : 0x80;
+            uint8_t rate = (d->ftype == FLOPPY_1440K || d->ftype == FLOPPY_1200K || d->ftype == FLOPPY_2880K)
+                               ? 0x00
+                               : 0x80;
             bios_wr8(m, BDA(0x90 + d->dl), (uint8_t)(rate | 0x10 | 0x07));
         }
     }
@@ -169,7 +171,8 @@ void bios_disk_post(struct machine *m)
 
 /* Transfers between a drive and guest memory at a linear address; count in
  * the drive's sectors. Returns an INT 13h status. */
-int bios_disk_rw(struct machine *m, struct bios_disk *d, bool write, uint64_t lba, uint32_t count, uint32_t buf_lin)
+int bios_disk_rw(struct machine *m, struct bios_disk *d, bool write, uint64_t lba, uint32_t count,
+                 uint32_t buf_lin)
 {
     if (lba > d->sectors || count > d->sectors - lba)
         return 0x04; /* sector not found */
@@ -294,9 +297,7 @@ void bios_int13(struct machine *m, bool floppy_only)
     }
     switch (ah) {
     case 0x00:
-    case 0x0D:
-        set_status(m, dl, (!d && (dl & 0x80)) ? 0x01 : 0);
-        break;
+    case 0x0D: set_status(m, dl, (!d && (dl & 0x80)) ? 0x01 : 0); break;
     case 0x01: {
         uint8_t st = bios_rd8(m, dl & 0x80 ? BDA(0x74) : BDA(0x41));
         R_AH(c) = st;
@@ -319,9 +320,7 @@ void bios_int13(struct machine *m, bool floppy_only)
     case 0x10: /* ready */
     case 0x11: /* recalibrate */
     case 0x14: /* diagnostics */
-    case 0x19: /* park */
-        set_status(m, dl, d ? 0 : (dl & 0x80 ? 0x01 : 0x80));
-        break;
+    case 0x19: /* park */ set_status(m, dl, d ? 0 : (dl & 0x80 ? 0x01 : 0x80)); break;
     case 0x15:
         if (!d || d->kind == BDK_CD) {
             R_AH(c) = 0;

@@ -4,8 +4,14 @@
 
 #include "bios/bios_priv.h"
 
-static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static uint32_t le32(const uint8_t *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
+static uint16_t le16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | p[1] << 8);
+}
+static uint32_t le32(const uint8_t *p)
+{
+    return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
 
 static void set_status(struct machine *m, uint8_t dl, uint8_t st)
 {
@@ -132,7 +138,7 @@ void bios_int13_ext(struct machine *m, struct bios_disk *d)
         }
         R_BX(c) = 0xAA55;
         R_CX(c) = d->kind == BDK_CD ? 0x0007 : 0x0005; /* 42h-44h,47h,48h; EDD; 45h/46h/49h for CD */
-        R_AH(c) = 0x30; /* EDD 3.0 */
+        R_AH(c) = 0x30;                                /* EDD 3.0 */
         bios_set_cf(m, false);
         return;
     case 0x42:

@@ -84,8 +84,8 @@ static void set_page(struct machine *m, uint8_t page)
 
 /* --- text output ------------------------------------------------------------ */
 
-static void scroll(struct machine *m, uint8_t page, int lines, unsigned r0, unsigned c0, unsigned r1, unsigned c1,
-                   uint8_t attr)
+static void scroll(struct machine *m, uint8_t page, int lines, unsigned r0, unsigned c0, unsigned r1,
+                   unsigned c1, uint8_t attr)
 {
     const struct vmode *vm = vid_cur_mode(m);
     unsigned rows = rows_of(m), cols = cols_of(m);
@@ -118,7 +118,8 @@ static void scroll(struct machine *m, uint8_t page, int lines, unsigned r0, unsi
     }
 }
 
-static void write_cells(struct machine *m, uint8_t page, uint8_t ch, uint8_t attr, unsigned count, bool with_attr)
+static void write_cells(struct machine *m, uint8_t page, uint8_t ch, uint8_t attr, unsigned count,
+                        bool with_attr)
 {
     const struct vmode *vm = vid_cur_mode(m);
     unsigned row, col;
@@ -348,8 +349,12 @@ static void font_services(struct machine *m)
             vid_font_rows(m, h);
         break;
     }
-    case 0x01: case 0x02: case 0x04:
-    case 0x11: case 0x12: case 0x14: {
+    case 0x01:
+    case 0x02:
+    case 0x04:
+    case 0x11:
+    case 0x12:
+    case 0x14: {
         unsigned h = (al & 0x0F) == 1 ? 14 : (al & 0x0F) == 2 ? 8 : 16;
         bios_read(m, vid_rom_font(h), font, 256 * h);
         vid_load_font(m, font, h, 0, 256, R_BL(c) & 7);
@@ -408,9 +413,13 @@ static void alt_select(struct machine *m)
         bios_wr8(m, BDA_MODESET, f);
         break;
     }
-    case 0x31: bios_wr8(m, BDA_MODESET, (uint8_t)((bios_rd8(m, BDA_MODESET) & ~0x08) | ((al & 1) << 3))); break;
+    case 0x31:
+        bios_wr8(m, BDA_MODESET, (uint8_t)((bios_rd8(m, BDA_MODESET) & ~0x08) | ((al & 1) << 3)));
+        break;
     case 0x32: break;
-    case 0x33: bios_wr8(m, BDA_MODESET, (uint8_t)((bios_rd8(m, BDA_MODESET) & ~0x02) | ((~al & 1) << 1))); break;
+    case 0x33:
+        bios_wr8(m, BDA_MODESET, (uint8_t)((bios_rd8(m, BDA_MODESET) & ~0x02) | ((~al & 1) << 1)));
+        break;
     case 0x34: bios_wr8(m, BDA_VIDCTL, (uint8_t)((bios_rd8(m, BDA_VIDCTL) & ~0x01) | (al & 1))); break;
     case 0x35: break;
     case 0x36: {
@@ -442,8 +451,11 @@ static void state_info(struct machine *m)
     s[0x24] = 0;
     s[0x25] = bios_rd8(m, BDA_DCC);
     s[0x26] = 0;
-    unsigned colors = vm->kind == VM_LIN8 ? 256 : vm->kind == VM_CGA4 ? 4 : vm->kind == VM_CGA2 ? 2
-                    : vm->kind == VM_MTEXT || vm->mode == 0x0F ? 0 : 16;
+    unsigned colors = vm->kind == VM_LIN8                        ? 256
+                      : vm->kind == VM_CGA4                      ? 4
+                      : vm->kind == VM_CGA2                      ? 2
+                      : vm->kind == VM_MTEXT || vm->mode == 0x0F ? 0
+                                                                 : 16;
     s[0x27] = (uint8_t)colors, s[0x28] = (uint8_t)(colors >> 8);
     s[0x29] = vm->pages;
     unsigned lines = vm->height;

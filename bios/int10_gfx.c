@@ -26,15 +26,14 @@ static uint32_t line_addr(struct machine *m, const struct vmode *vm, uint8_t pag
     }
 }
 
-void vid_gfx_pixel(struct machine *m, const struct vmode *vm, uint8_t page, unsigned x, unsigned y, uint8_t color)
+void vid_gfx_pixel(struct machine *m, const struct vmode *vm, uint8_t page, unsigned x, unsigned y,
+                   uint8_t color)
 {
     if (x >= vm->width || y >= vm->height)
         return;
     bool xor_ = color & 0x80;
     switch (vm->kind) {
-    case VM_LIN8:
-        bios_wr8(m, line_addr(m, vm, page, y, x), color);
-        return;
+    case VM_LIN8: bios_wr8(m, line_addr(m, vm, page, y, x), color); return;
     case VM_CGA4: {
         uint32_t a = line_addr(m, vm, page, y, x / 4);
         unsigned sh = (3 - (x & 3)) * 2;
@@ -74,7 +73,8 @@ uint8_t vid_gfx_getpixel(struct machine *m, const struct vmode *vm, uint8_t page
         return 0;
     switch (vm->kind) {
     case VM_LIN8: return bios_rd8(m, line_addr(m, vm, page, y, x));
-    case VM_CGA4: return (uint8_t)((bios_rd8(m, line_addr(m, vm, page, y, x / 4)) >> ((3 - (x & 3)) * 2)) & 3);
+    case VM_CGA4:
+        return (uint8_t)((bios_rd8(m, line_addr(m, vm, page, y, x / 4)) >> ((3 - (x & 3)) * 2)) & 3);
     case VM_CGA2: return (uint8_t)((bios_rd8(m, line_addr(m, vm, page, y, x / 8)) >> (7 - (x & 7))) & 1);
     default: {
         uint32_t a = line_addr(m, vm, page, y, x / 8);
@@ -124,8 +124,8 @@ static void planar_row(struct machine *m, uint32_t a, uint8_t bits, uint8_t colo
     vid_gc(m, 0x00, 0x00);
 }
 
-void vid_gfx_char(struct machine *m, const struct vmode *vm, uint8_t page, unsigned row, unsigned col, uint8_t ch,
-                  uint8_t color, bool bg)
+void vid_gfx_char(struct machine *m, const struct vmode *vm, uint8_t page, unsigned row, unsigned col,
+                  uint8_t ch, uint8_t color, bool bg)
 {
     unsigned h = char_height(m);
     uint8_t rows[32];
@@ -173,7 +173,8 @@ static unsigned bytes_per_col(const struct vmode *vm)
     return vm->kind == VM_LIN8 ? 8 : vm->kind == VM_CGA4 ? 2 : 1;
 }
 
-static void copy_line(struct machine *m, const struct vmode *vm, unsigned dy, unsigned sy, unsigned xb, unsigned n)
+static void copy_line(struct machine *m, const struct vmode *vm, unsigned dy, unsigned sy, unsigned xb,
+                      unsigned n)
 {
     uint32_t d = line_addr(m, vm, 0, dy, xb), s = line_addr(m, vm, 0, sy, xb);
     if (vm->kind == VM_PLANAR) {
@@ -192,7 +193,8 @@ static void copy_line(struct machine *m, const struct vmode *vm, unsigned dy, un
     bios_write(m, d, buf, n);
 }
 
-static void fill_line(struct machine *m, const struct vmode *vm, unsigned y, unsigned xb, unsigned n, uint8_t color)
+static void fill_line(struct machine *m, const struct vmode *vm, unsigned y, unsigned xb, unsigned n,
+                      uint8_t color)
 {
     uint32_t d = line_addr(m, vm, 0, y, xb);
     if (vm->kind == VM_PLANAR) {
@@ -214,8 +216,8 @@ static void fill_line(struct machine *m, const struct vmode *vm, unsigned y, uns
     bios_write(m, d, buf, n);
 }
 
-void vid_gfx_scroll(struct machine *m, const struct vmode *vm, int lines, unsigned r0, unsigned c0, unsigned r1,
-                    unsigned c1, uint8_t color)
+void vid_gfx_scroll(struct machine *m, const struct vmode *vm, int lines, unsigned r0, unsigned c0,
+                    unsigned r1, unsigned c1, uint8_t color)
 {
     unsigned h = char_height(m), bpc = bytes_per_col(vm);
     unsigned xb = c0 * bpc, n = (c1 - c0 + 1) * bpc;

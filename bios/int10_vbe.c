@@ -12,23 +12,23 @@ struct vbe_mode {
 };
 
 static const struct vbe_mode vbe_modes[] = {
-    {0x100, 640, 400, 8},    {0x101, 640, 480, 8},    {0x103, 800, 600, 8},    {0x105, 1024, 768, 8},
-    {0x107, 1280, 1024, 8},  {0x10D, 320, 200, 15},   {0x10E, 320, 200, 16},   {0x10F, 320, 200, 24},
-    {0x110, 640, 480, 15},   {0x111, 640, 480, 16},   {0x112, 640, 480, 24},   {0x113, 800, 600, 15},
-    {0x114, 800, 600, 16},   {0x115, 800, 600, 24},   {0x116, 1024, 768, 15},  {0x117, 1024, 768, 16},
-    {0x118, 1024, 768, 24},  {0x119, 1280, 1024, 15}, {0x11A, 1280, 1024, 16}, {0x11B, 1280, 1024, 24},
-    {0x140, 320, 200, 32},   {0x141, 640, 400, 32},   {0x142, 640, 480, 32},   {0x143, 800, 600, 32},
-    {0x144, 1024, 768, 32},  {0x145, 1280, 1024, 32}, {0x146, 320, 240, 8},    {0x147, 400, 300, 8},
-    {0x148, 512, 384, 8},    {0x149, 1280, 720, 32},  {0x14A, 1920, 1080, 32},
+    {0x100, 640, 400, 8},   {0x101, 640, 480, 8},    {0x103, 800, 600, 8},    {0x105, 1024, 768, 8},
+    {0x107, 1280, 1024, 8}, {0x10D, 320, 200, 15},   {0x10E, 320, 200, 16},   {0x10F, 320, 200, 24},
+    {0x110, 640, 480, 15},  {0x111, 640, 480, 16},   {0x112, 640, 480, 24},   {0x113, 800, 600, 15},
+    {0x114, 800, 600, 16},  {0x115, 800, 600, 24},   {0x116, 1024, 768, 15},  {0x117, 1024, 768, 16},
+    {0x118, 1024, 768, 24}, {0x119, 1280, 1024, 15}, {0x11A, 1280, 1024, 16}, {0x11B, 1280, 1024, 24},
+    {0x140, 320, 200, 32},  {0x141, 640, 400, 32},   {0x142, 640, 480, 32},   {0x143, 800, 600, 32},
+    {0x144, 1024, 768, 32}, {0x145, 1280, 1024, 32}, {0x146, 320, 240, 8},    {0x147, 400, 300, 8},
+    {0x148, 512, 384, 8},   {0x149, 1280, 720, 32},  {0x14A, 1920, 1080, 32},
 };
 #define NMODES (sizeof vbe_modes / sizeof vbe_modes[0])
 
 /* Dispi register indices and ENABLE bits (as in devices/video/). */
 enum { DI_ID, DI_XRES, DI_YRES, DI_BPP, DI_ENABLE, DI_BANK, DI_VWIDTH, DI_VHEIGHT, DI_XOFF, DI_YOFF };
-#define DE_ENABLED 0x01
+#define DE_ENABLED  0x01
 #define DE_8BIT_DAC 0x20
-#define DE_LFB 0x40
-#define DE_NOCLEAR 0x80
+#define DE_LFB      0x40
+#define DE_NOCLEAR  0x80
 
 static uint16_t dispi_rd(struct machine *m, uint16_t idx)
 {
@@ -126,7 +126,10 @@ static bool mode_info(struct machine *m, uint16_t mode, uint32_t buf)
     b[29] = (uint8_t)(pages > 256 ? 255 : pages - 1);
     b[30] = 1;
     static const uint8_t masks[4][8] = {
-        {5, 10, 5, 5, 5, 0, 1, 15}, {5, 11, 6, 5, 5, 0, 0, 0}, {8, 16, 8, 8, 8, 0, 0, 0}, {8, 16, 8, 8, 8, 0, 8, 24},
+        {5, 10, 5, 5, 5, 0, 1, 15},
+        {5, 11, 6, 5, 5, 0, 0, 0},
+        {8, 16, 8, 8, 8, 0, 0, 0},
+        {8, 16, 8, 8, 8, 0, 8, 24},
     };
     int mi = vm->bpp == 15 ? 0 : vm->bpp == 16 ? 1 : vm->bpp == 24 ? 2 : vm->bpp == 32 ? 3 : -1;
     if (mi >= 0) {
@@ -155,8 +158,8 @@ static bool set_vbe_mode(struct machine *m, uint16_t bx)
     dispi_wr(m, DI_XRES, vm->w);
     dispi_wr(m, DI_YRES, vm->h);
     dispi_wr(m, DI_BANK, 0);
-    dispi_wr(m, DI_ENABLE, (uint16_t)(keep | DE_ENABLED | ((bx & 0x4000) ? DE_LFB : 0) |
-                                      ((bx & 0x8000) ? DE_NOCLEAR : 0)));
+    dispi_wr(m, DI_ENABLE,
+             (uint16_t)(keep | DE_ENABLED | ((bx & 0x4000) ? DE_LFB : 0) | ((bx & 0x8000) ? DE_NOCLEAR : 0)));
     if (vm->bpp == 8 && !(bios_rd8(m, BDA_MODESET) & 0x08)) {
         /* The 8-bit modes start with the mode 13h palette. */
         vid_default_palette(m, 0x13);
@@ -254,14 +257,12 @@ void vid_vbe(struct machine *m)
             vid_dac_read(m, (uint8_t)first, rgb, n);
             for (unsigned i = 0; i < n; i++)
                 ent[4 * i] = rgb[3 * i + 2], ent[4 * i + 1] = rgb[3 * i + 1], ent[4 * i + 2] = rgb[3 * i],
-                ent[4 * i + 3] = 0;
+                        ent[4 * i + 3] = 0;
             bios_write(m, es_di, ent, n * 4);
         }
         break;
     }
-    default: /* 04h state save, 0Ah protected-mode interface, 15h DDC */
-        ok = false;
-        break;
+    default: /* 04h state save, 0Ah protected-mode interface, 15h DDC */ ok = false; break;
     }
     R_AX(c) = ok ? 0x004F : 0x014F;
 }

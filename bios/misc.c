@@ -3,9 +3,15 @@
  * through configuration mechanism #1 at ports CF8h/CFCh. */
 #include "bios/bios_priv.h"
 
-void bios_int11(struct machine *m) { R_AX(&m->cpu) = bios_rd16(m, BDA(0x10)); }
+void bios_int11(struct machine *m)
+{
+    R_AX(&m->cpu) = bios_rd16(m, BDA(0x10));
+}
 
-void bios_int12(struct machine *m) { R_AX(&m->cpu) = bios_rd16(m, BDA(0x13)); }
+void bios_int12(struct machine *m)
+{
+    R_AX(&m->cpu) = bios_rd16(m, BDA(0x13));
+}
 
 /* INT 14h. The UART is polled a bounded number of times: the emulated
  * chip is either ready at once or has nothing to give. */

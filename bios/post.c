@@ -6,7 +6,7 @@
 #include "bios/bios_priv.h"
 #include "bios/video.h"
 
-#define EBDA_SEG 0x9FC0u
+#define EBDA_SEG  0x9FC0u
 #define STACK_TOP 0x7C00u
 
 /* CMOS 0Fh says why the CPU was reset: a 286 leaving protected mode asks to

@@ -10,7 +10,10 @@ struct rom_asm {
     uint16_t pc;
 };
 
-static void b1(struct rom_asm *a, uint8_t v) { a->rom[a->pc++] = v; }
+static void b1(struct rom_asm *a, uint8_t v)
+{
+    a->rom[a->pc++] = v;
+}
 
 static void bn(struct rom_asm *a, const uint8_t *v, int n)
 {
@@ -25,7 +28,10 @@ static void w1(struct rom_asm *a, uint16_t v)
     b1(a, (uint8_t)(v >> 8));
 }
 
-static void trap(struct rom_asm *a, uint8_t n) { EMIT(a, 0x0F, 0x37, n); }
+static void trap(struct rom_asm *a, uint8_t n)
+{
+    EMIT(a, 0x0F, 0x37, n);
+}
 
 /* A short conditional/unconditional jump to a later label: returns the
  * displacement byte's position for fwd_here(). */
@@ -36,7 +42,10 @@ static uint16_t fwd(struct rom_asm *a, uint8_t opcode)
     return (uint16_t)(a->pc - 1);
 }
 
-static void fwd_here(struct rom_asm *a, uint16_t at) { a->rom[at] = (uint8_t)(a->pc - (at + 1)); }
+static void fwd_here(struct rom_asm *a, uint16_t at)
+{
+    a->rom[at] = (uint8_t)(a->pc - (at + 1));
+}
 
 static void jmp_back(struct rom_asm *a, uint8_t opcode, uint16_t target)
 {
@@ -148,8 +157,9 @@ void bios_rom_build(struct machine *m)
     /* INT 09h: read the scan code here (a V86 monitor may virtualise port
      * 60h), offer it to INT 15h/4Fh, then translate it in C. */
     uint16_t int09 = a->pc;
-    EMIT(a, 0x50, 0xE4, 0x60, 0xB4, 0x4F, 0xF9, 0xCD, 0x15); /* push ax; in al,60h; mov ah,4Fh; stc; int 15h */
-    uint16_t j_eoi = fwd(a, 0x73);                           /* jnc eoi: the hook ate it */
+    EMIT(a, 0x50, 0xE4, 0x60, 0xB4, 0x4F, 0xF9, 0xCD,
+         0x15);                    /* push ax; in al,60h; mov ah,4Fh; stc; int 15h */
+    uint16_t j_eoi = fwd(a, 0x73); /* jnc eoi: the hook ate it */
     trap(a, 0x09);
     EMIT(a, 0x74, 0x02, 0xCD, 0x1B); /* jz +2; int 1Bh (Ctrl-Break) */
     fwd_here(a, j_eoi);

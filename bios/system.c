@@ -206,10 +206,22 @@ void bios_int15(struct machine *m)
     switch (R_AH(c)) {
     case 0x24:
         switch (R_AL(c)) {
-        case 0x00: a20_set(m, false); bios_ret(m, 0); return;
-        case 0x01: a20_set(m, true); bios_ret(m, 0); return;
-        case 0x02: R_AL(c) = mem_get_a20(m) ? 1 : 0; bios_ret(m, 0); return;
-        case 0x03: R_BX(c) = 0x0003; bios_ret(m, 0); return;
+        case 0x00:
+            a20_set(m, false);
+            bios_ret(m, 0);
+            return;
+        case 0x01:
+            a20_set(m, true);
+            bios_ret(m, 0);
+            return;
+        case 0x02:
+            R_AL(c) = mem_get_a20(m) ? 1 : 0;
+            bios_ret(m, 0);
+            return;
+        case 0x03:
+            R_BX(c) = 0x0003;
+            bios_ret(m, 0);
+            return;
         default: bios_ret(m, 0x86); return;
         }
     case 0x4F: bios_set_cf(m, true); return; /* keep the key */

@@ -4,11 +4,20 @@
 
 #define TICKS_PER_DAY 0x1800B0u
 
-static uint8_t to_bcd(unsigned v) { return (uint8_t)(((v / 10) << 4) | (v % 10)); }
-static unsigned from_bcd(uint8_t v) { return (v >> 4) * 10u + (v & 15u); }
+static uint8_t to_bcd(unsigned v)
+{
+    return (uint8_t)(((v / 10) << 4) | (v % 10));
+}
+static unsigned from_bcd(uint8_t v)
+{
+    return (v >> 4) * 10u + (v & 15u);
+}
 
 /* The RTC may run in binary mode (register B bit 2); INT 1Ah speaks BCD. */
-static bool rtc_binary(struct machine *m) { return (bios_cmos_read(m, 0x0B) & 0x04) != 0; }
+static bool rtc_binary(struct machine *m)
+{
+    return (bios_cmos_read(m, 0x0B) & 0x04) != 0;
+}
 
 static uint8_t rtc_get(struct machine *m, uint8_t reg)
 {
@@ -32,7 +41,8 @@ void bios_time_post(struct machine *m)
     bios_cmos_write(m, 0x0B, (uint8_t)((regb & 0x06) | 0x02)); /* 24 h, no interrupts */
     bios_cmos_read(m, 0x0C);
     bios_cmos_read(m, 0x0D);
-    unsigned h = from_bcd(rtc_get(m, 0x04) & 0x3F), mi = from_bcd(rtc_get(m, 0x02)), s = from_bcd(rtc_get(m, 0x00));
+    unsigned h = from_bcd(rtc_get(m, 0x04) & 0x3F), mi = from_bcd(rtc_get(m, 0x02)),
+             s = from_bcd(rtc_get(m, 0x00));
     uint64_t secs = h * 3600u + mi * 60u + s;
     uint32_t ticks = (uint32_t)(secs * 1193182u / 65536u);
     if (ticks >= TICKS_PER_DAY)
@@ -131,7 +141,10 @@ void bios_int1a(struct machine *m)
         break;
     }
     case 0x06: alarm_set(m); break;
-    case 0x07: bios_cmos_write(m, 0x0B, bios_cmos_read(m, 0x0B) & ~0x20); bios_set_cf(m, false); break;
+    case 0x07:
+        bios_cmos_write(m, 0x0B, bios_cmos_read(m, 0x0B) & ~0x20);
+        bios_set_cf(m, false);
+        break;
     case 0xB1: bios_pci(m); break;
     default: bios_set_cf(m, true); break;
     }

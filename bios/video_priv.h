@@ -17,18 +17,27 @@ enum vmode_kind { VM_TEXT, VM_MTEXT, VM_CGA4, VM_CGA2, VM_PLANAR, VM_LIN8 };
 struct vmode {
     uint8_t mode;
     uint8_t kind;
-    uint16_t seg;      /* A000, B000 or B800 */
+    uint16_t seg; /* A000, B000 or B800 */
     uint8_t pages;
     uint16_t width, height; /* pixels (graphics) */
     uint8_t p[64];
 };
-enum { VP_COLS = 0, VP_ROWS = 1, VP_CHEIGHT = 2, VP_PAGESIZE = 3, VP_SEQ = 5, VP_MISC = 9, VP_CRTC = 10,
-       VP_ATTR = 35, VP_GC = 55 };
+enum {
+    VP_COLS = 0,
+    VP_ROWS = 1,
+    VP_CHEIGHT = 2,
+    VP_PAGESIZE = 3,
+    VP_SEQ = 5,
+    VP_MISC = 9,
+    VP_CRTC = 10,
+    VP_ATTR = 35,
+    VP_GC = 55
+};
 
 /* The option ROM at C000:0000 (VGA_ROM_BASE). */
 enum {
     VROM_LEN = 0x4000,
-    VROM_OEM = 0x0010,      /* OEM string */
+    VROM_OEM = 0x0010, /* OEM string */
     VROM_VENDOR = 0x0040,
     VROM_PRODUCT = 0x0050,
     VROM_REV = 0x0060,
@@ -45,24 +54,24 @@ enum {
 #define VROM_SEG 0xC000u
 
 /* BDA fields. */
-#define BDA_MODE BDA(0x49)
-#define BDA_COLS BDA(0x4A)
-#define BDA_PAGESIZE BDA(0x4C)
+#define BDA_MODE      BDA(0x49)
+#define BDA_COLS      BDA(0x4A)
+#define BDA_PAGESIZE  BDA(0x4C)
 #define BDA_PAGESTART BDA(0x4E)
-#define BDA_CURPOS BDA(0x50)
-#define BDA_CURTYPE BDA(0x60)
-#define BDA_PAGE BDA(0x62)
-#define BDA_CRTC BDA(0x63)
-#define BDA_CGAMODE BDA(0x65)
-#define BDA_CGAPAL BDA(0x66)
-#define BDA_ROWS BDA(0x84)
-#define BDA_CHEIGHT BDA(0x85)
-#define BDA_VIDCTL BDA(0x87)
-#define BDA_SWITCHES BDA(0x88)
-#define BDA_MODESET BDA(0x89)
-#define BDA_DCC BDA(0x8A)
-#define BDA_SAVEPTR BDA(0xA8)
-#define BDA_VBE_MODE BDA(0xBA)
+#define BDA_CURPOS    BDA(0x50)
+#define BDA_CURTYPE   BDA(0x60)
+#define BDA_PAGE      BDA(0x62)
+#define BDA_CRTC      BDA(0x63)
+#define BDA_CGAMODE   BDA(0x65)
+#define BDA_CGAPAL    BDA(0x66)
+#define BDA_ROWS      BDA(0x84)
+#define BDA_CHEIGHT   BDA(0x85)
+#define BDA_VIDCTL    BDA(0x87)
+#define BDA_SWITCHES  BDA(0x88)
+#define BDA_MODESET   BDA(0x89)
+#define BDA_DCC       BDA(0x8A)
+#define BDA_SAVEPTR   BDA(0xA8)
+#define BDA_VBE_MODE  BDA(0xBA)
 
 /* int10_mode.c */
 const struct vmode *vid_find_mode(uint8_t mode);
@@ -87,13 +96,14 @@ void vid_set_cursor(struct machine *m, uint8_t page, uint8_t row, uint8_t col);
 void vid_tty(struct machine *m, uint8_t page, uint8_t ch, uint8_t color);
 
 /* int10_gfx.c: graphics-mode output. */
-void vid_gfx_pixel(struct machine *m, const struct vmode *vm, uint8_t page, unsigned x, unsigned y, uint8_t color);
+void vid_gfx_pixel(struct machine *m, const struct vmode *vm, uint8_t page, unsigned x, unsigned y,
+                   uint8_t color);
 uint8_t vid_gfx_getpixel(struct machine *m, const struct vmode *vm, uint8_t page, unsigned x, unsigned y);
-void vid_gfx_char(struct machine *m, const struct vmode *vm, uint8_t page, unsigned row, unsigned col, uint8_t ch,
-                  uint8_t color, bool bg);
+void vid_gfx_char(struct machine *m, const struct vmode *vm, uint8_t page, unsigned row, unsigned col,
+                  uint8_t ch, uint8_t color, bool bg);
 uint8_t vid_gfx_readchar(struct machine *m, const struct vmode *vm, uint8_t page, unsigned row, unsigned col);
-void vid_gfx_scroll(struct machine *m, const struct vmode *vm, int lines, unsigned r0, unsigned c0, unsigned r1,
-                    unsigned c1, uint8_t color);
+void vid_gfx_scroll(struct machine *m, const struct vmode *vm, int lines, unsigned r0, unsigned c0,
+                    unsigned r1, unsigned c1, uint8_t color);
 
 /* int10_vbe.c */
 void vid_vbe(struct machine *m);

@@ -17,22 +17,22 @@ struct fx80 {
 };
 
 /* Status word bits (SDM 1 §8.1.3). */
-#define FSW_IE 0x0001u
-#define FSW_DE 0x0002u
-#define FSW_ZE 0x0004u
-#define FSW_OE 0x0008u
-#define FSW_UE 0x0010u
-#define FSW_PE 0x0020u
-#define FSW_SF 0x0040u
-#define FSW_ES 0x0080u
-#define FSW_C0 0x0100u
-#define FSW_C1 0x0200u
-#define FSW_C2 0x0400u
+#define FSW_IE  0x0001u
+#define FSW_DE  0x0002u
+#define FSW_ZE  0x0004u
+#define FSW_OE  0x0008u
+#define FSW_UE  0x0010u
+#define FSW_PE  0x0020u
+#define FSW_SF  0x0040u
+#define FSW_ES  0x0080u
+#define FSW_C0  0x0100u
+#define FSW_C1  0x0200u
+#define FSW_C2  0x0400u
 #define FSW_TOP 0x3800u
-#define FSW_C3 0x4000u
-#define FSW_B 0x8000u
+#define FSW_C3  0x4000u
+#define FSW_B   0x8000u
 #define FSW_EXC 0x003Fu
-#define FSW_CC (FSW_C0 | FSW_C1 | FSW_C2 | FSW_C3)
+#define FSW_CC  (FSW_C0 | FSW_C1 | FSW_C2 | FSW_C3)
 
 /* Tag values (SDM 1 §8.1.7). */
 enum { FTAG_VALID = 0, FTAG_ZERO = 1, FTAG_SPECIAL = 2, FTAG_EMPTY = 3 };

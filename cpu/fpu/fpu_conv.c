@@ -29,8 +29,14 @@ static struct fx80 from_mem(struct fx_ctx *x, uint64_t v, int ebits, int fbits)
     return fx_make(s, e - bias + FX_BIAS, sig | (1ull << 63));
 }
 
-struct fx80 fx_from_f32(struct fx_ctx *x, uint32_t v) { return from_mem(x, v, 8, 23); }
-struct fx80 fx_from_f64(struct fx_ctx *x, uint64_t v) { return from_mem(x, v, 11, 52); }
+struct fx80 fx_from_f32(struct fx_ctx *x, uint32_t v)
+{
+    return from_mem(x, v, 8, 23);
+}
+struct fx80 fx_from_f64(struct fx_ctx *x, uint64_t v)
+{
+    return from_mem(x, v, 11, 52);
+}
 
 static uint64_t to_mem(struct fx_ctx *x, struct fx80 a, int ebits, int fbits)
 {
@@ -49,8 +55,14 @@ static uint64_t to_mem(struct fx_ctx *x, struct fx80 a, int ebits, int fbits)
     return fx_round_mem(x, u.sign, u.exp, (u128)u.sig << 64, ebits);
 }
 
-uint32_t fx_to_f32(struct fx_ctx *x, struct fx80 a) { return (uint32_t)to_mem(x, a, 8, 23); }
-uint64_t fx_to_f64(struct fx_ctx *x, struct fx80 a) { return to_mem(x, a, 11, 52); }
+uint32_t fx_to_f32(struct fx_ctx *x, struct fx80 a)
+{
+    return (uint32_t)to_mem(x, a, 8, 23);
+}
+uint64_t fx_to_f64(struct fx_ctx *x, struct fx80 a)
+{
+    return to_mem(x, a, 11, 52);
+}
 
 struct fx80 fx_from_i64(int64_t v)
 {

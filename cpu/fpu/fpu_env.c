@@ -4,7 +4,10 @@
 #include "cpu/fpu/fpu_ops.h"
 #include "devices/chipset/pic.h"
 
-bool fpu_present(const struct cpu *c) { return c->model >= CPU_486; }
+bool fpu_present(const struct cpu *c)
+{
+    return c->model >= CPU_486;
+}
 
 static void ferr_set(struct cpu *c, bool on)
 {
@@ -118,8 +121,14 @@ static bool stack_fault(struct cpu *c, bool overflow)
     return (f->cw & FSW_IE) != 0;
 }
 
-bool fpu_underflow(struct cpu *c) { return stack_fault(c, false); }
-bool fpu_overflow(struct cpu *c) { return stack_fault(c, true); }
+bool fpu_underflow(struct cpu *c)
+{
+    return stack_fault(c, false);
+}
+bool fpu_overflow(struct cpu *c)
+{
+    return stack_fault(c, true);
+}
 
 bool fpu_check_pending(struct cpu *c)
 {
@@ -147,7 +156,10 @@ void op_wait(struct cpu *c, const struct insn *i)
 
 /* Port F0h: a write clears the IRQ 13 latch and asserts IGNNE# so the
  * frozen instruction can go on (the PC/AT coprocessor error logic). */
-static uint32_t ferr_port_read(void *opaque, uint16_t port, int size) { return 0xFF; }
+static uint32_t ferr_port_read(void *opaque, uint16_t port, int size)
+{
+    return 0xFF;
+}
 
 static void ferr_port_write(void *opaque, uint16_t port, uint32_t v, int size)
 {
@@ -172,7 +184,7 @@ void fpu_fldcw(struct cpu *c, uint16_t cw)
 
 void fpu_fclex(struct cpu *c)
 {
-    c->fpu.sw &= (uint16_t)~(FSW_EXC | FSW_SF | FSW_ES | FSW_B);
+    c->fpu.sw &= (uint16_t) ~(FSW_EXC | FSW_SF | FSW_ES | FSW_B);
     ferr_set(c, false);
 }
 
@@ -229,7 +241,10 @@ static void load_tag_word(struct cpu *c, uint16_t tw)
         fpu_set_tag(c, p, ((tw >> (2 * p)) & 3) == FTAG_EMPTY ? FTAG_EMPTY : fpu_tag_of(c->fpu.st[p]));
 }
 
-static bool real_format(const struct cpu *c) { return cpu_real(c) || cpu_is_v86(c); }
+static bool real_format(const struct cpu *c)
+{
+    return cpu_real(c) || cpu_is_v86(c);
+}
 
 /* The environment layouts of SDM 1 §8.1.10 (figures 8-9 to 8-12). Returns
  * its size. */
@@ -318,7 +333,10 @@ static uint32_t load_env(struct cpu *c, const struct insn *i, uint32_t ea)
     return step == 4 ? 28 : 14;
 }
 
-void fpu_fldenv(struct cpu *c, const struct insn *i, uint32_t ea) { load_env(c, i, ea); }
+void fpu_fldenv(struct cpu *c, const struct insn *i, uint32_t ea)
+{
+    load_env(c, i, ea);
+}
 
 void fpu_fstenv(struct cpu *c, const struct insn *i, uint32_t ea)
 {

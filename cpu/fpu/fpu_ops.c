@@ -201,11 +201,11 @@ static void fld_const(struct cpu *c, int k)
         int32_t e;
         uint64_t hi, lo;
     } tab[] = {
-        {FX_BIAS + 1, 0xD49A784BCD1B8AFEull, 0x492BF6FF4DAFDB4Cull},  /* log2(10) */
-        {FX_BIAS + 0, 0xB8AA3B295C17F0BBull, 0xBE87FED0691D3E88ull},  /* log2(e) */
-        {FX_BIAS + 1, 0xC90FDAA22168C234ull, 0xC4C6628B80DC1CD1ull},  /* pi */
-        {FX_BIAS - 2, 0x9A209A84FBCFF798ull, 0x8F8959AC0B7C9178ull},  /* log10(2) */
-        {FX_BIAS - 1, 0xB17217F7D1CF79ABull, 0xC9E3B39803F2F6AFull},  /* ln(2) */
+        {FX_BIAS + 1, 0xD49A784BCD1B8AFEull, 0x492BF6FF4DAFDB4Cull}, /* log2(10) */
+        {FX_BIAS + 0, 0xB8AA3B295C17F0BBull, 0xBE87FED0691D3E88ull}, /* log2(e) */
+        {FX_BIAS + 1, 0xC90FDAA22168C234ull, 0xC4C6628B80DC1CD1ull}, /* pi */
+        {FX_BIAS - 2, 0x9A209A84FBCFF798ull, 0x8F8959AC0B7C9178ull}, /* log10(2) */
+        {FX_BIAS - 1, 0xB17217F7D1CF79ABull, 0xC9E3B39803F2F6AFull}, /* ln(2) */
     };
     struct fx80 v;
     if (k == 0)
@@ -249,13 +249,16 @@ static void esc_d9_misc(struct cpu *c, const struct insn *i)
         c->fpu.sw &= ~FSW_C1;
         fpu_write_st(c, 0, r);
         return;
-    case 0xE4: /* FTST */
-        compare(c, fx_make(false, 0, 0), false, false, 0, &x);
-        return;
+    case 0xE4: /* FTST */ compare(c, fx_make(false, 0, 0), false, false, 0, &x); return;
     case 0xE5: fxam(c); return;
-    case 0xE8: case 0xE9: case 0xEA: case 0xEB: case 0xEC: case 0xED: case 0xEE: case 0xEF:
-        fld_const(c, m - 0xE8);
-        return;
+    case 0xE8:
+    case 0xE9:
+    case 0xEA:
+    case 0xEB:
+    case 0xEC:
+    case 0xED:
+    case 0xEE:
+    case 0xEF: fld_const(c, m - 0xE8); return;
     case 0xF0: /* F2XM1 */
         if (!st0_ready(c))
             return;
@@ -422,7 +425,8 @@ static void esc_d9_misc(struct cpu *c, const struct insn *i)
         if (!st0_ready(c))
             return;
         {
-            bool ok = m == 0xFE ? fx_sincos(&x, fpu_st(c, 0), &r, NULL) : fx_sincos(&x, fpu_st(c, 0), NULL, &r);
+            bool ok =
+                m == 0xFE ? fx_sincos(&x, fpu_st(c, 0), &r, NULL) : fx_sincos(&x, fpu_st(c, 0), NULL, &r);
             if (!ok) {
                 set_c2(c, true);
                 return;
@@ -545,7 +549,9 @@ static void esc_reg(struct cpu *c, const struct insn *i, int esc)
         }
         if (reg == 4) {
             switch (rm) {
-            case 0: case 1: case 4: return; /* FNENI, FNDISI, FNSETPM: 287-only, no-ops */
+            case 0:
+            case 1:
+            case 4: return; /* FNENI, FNDISI, FNSETPM: 287-only, no-ops */
             case 2: fpu_fclex(c); return;
             case 3: fpu_init_state(c); return;
             default: break;
@@ -562,9 +568,7 @@ static void esc_reg(struct cpu *c, const struct insn *i, int esc)
     case 4: esc_arith_reg(c, i, 4); return;
     case 5:
         switch (reg) {
-        case 0: /* FFREE */
-            fpu_set_tag(c, fpu_phys(c, rm), FTAG_EMPTY);
-            return;
+        case 0: /* FFREE */ fpu_set_tag(c, fpu_phys(c, rm), FTAG_EMPTY); return;
         case 1: fxch(c, rm); return;
         case 2: fst_sti(c, rm, false); return;
         case 3: fst_sti(c, rm, true); return;

@@ -6,19 +6,34 @@
 #include "cpu/cpu_priv.h"
 #include "cpu/fpu/fpu_priv.h"
 
-static inline int fpu_top(const struct cpu *c) { return (c->fpu.sw >> 11) & 7; }
+static inline int fpu_top(const struct cpu *c)
+{
+    return (c->fpu.sw >> 11) & 7;
+}
 static inline void fpu_set_top(struct cpu *c, int t)
 {
     c->fpu.sw = (uint16_t)((c->fpu.sw & ~FSW_TOP) | ((t & 7) << 11));
 }
-static inline int fpu_phys(const struct cpu *c, int i) { return (fpu_top(c) + i) & 7; }
-static inline int fpu_tag(const struct cpu *c, int phys) { return (c->fpu.tw >> (2 * phys)) & 3; }
+static inline int fpu_phys(const struct cpu *c, int i)
+{
+    return (fpu_top(c) + i) & 7;
+}
+static inline int fpu_tag(const struct cpu *c, int phys)
+{
+    return (c->fpu.tw >> (2 * phys)) & 3;
+}
 static inline void fpu_set_tag(struct cpu *c, int phys, int tag)
 {
     c->fpu.tw = (uint16_t)((c->fpu.tw & ~(3u << (2 * phys))) | ((unsigned)tag << (2 * phys)));
 }
-static inline bool fpu_empty(const struct cpu *c, int i) { return fpu_tag(c, fpu_phys(c, i)) == FTAG_EMPTY; }
-static inline struct fx80 fpu_st(const struct cpu *c, int i) { return c->fpu.st[fpu_phys(c, i)]; }
+static inline bool fpu_empty(const struct cpu *c, int i)
+{
+    return fpu_tag(c, fpu_phys(c, i)) == FTAG_EMPTY;
+}
+static inline struct fx80 fpu_st(const struct cpu *c, int i)
+{
+    return c->fpu.st[fpu_phys(c, i)];
+}
 
 /* The tag a value gets when written (SDM 1 §8.1.7). */
 int fpu_tag_of(struct fx80 v);

@@ -40,8 +40,14 @@ enum fx_class {
     FXC_UNSUPPORTED, /* unnormals, pseudo-NaNs, pseudo-infinities */
 };
 
-static inline bool fx_sign(struct fx80 a) { return (a.se >> 15) != 0; }
-static inline int fx_exp(struct fx80 a) { return a.se & 0x7FFF; }
+static inline bool fx_sign(struct fx80 a)
+{
+    return (a.se >> 15) != 0;
+}
+static inline int fx_exp(struct fx80 a)
+{
+    return a.se & 0x7FFF;
+}
 static inline struct fx80 fx_make(bool sign, int exp, uint64_t sig)
 {
     struct fx80 r = {sig, (uint16_t)((sign ? 0x8000u : 0) | ((unsigned)exp & 0x7FFF))};
@@ -123,7 +129,10 @@ struct xf xf_mul(struct xf a, struct xf b);
 struct xf xf_div(struct xf a, struct xf b);
 struct xf xf_sqrt(struct xf a);
 struct xf xf_ldexp(struct xf a, int n);
-static inline bool xf_zero(struct xf a) { return a.m == 0; }
+static inline bool xf_zero(struct xf a)
+{
+    return a.m == 0;
+}
 /* Round to the register format with ctx's RC at 64 bits. */
 struct fx80 xf_round(struct fx_ctx *x, struct xf a);
 /* Constants to 128 bits. */
@@ -138,7 +147,10 @@ struct fx80 fx_atan2(struct fx_ctx *x, struct fx80 y, struct fx80 xv);
 struct fx80 fx_f2xm1(struct fx_ctx *x, struct fx80 a);
 struct fx80 fx_yl2x(struct fx_ctx *x, struct fx80 xv, struct fx80 y, bool p1);
 
-static inline int clz64(uint64_t v) { return v ? __builtin_clzll(v) : 64; }
+static inline int clz64(uint64_t v)
+{
+    return v ? __builtin_clzll(v) : 64;
+}
 static inline int clz128(u128 v)
 {
     uint64_t hi = (uint64_t)(v >> 64);

@@ -43,7 +43,10 @@ void fx_flag_de(struct fx_ctx *x, enum fx_class a, enum fx_class b)
         x->flags |= FSW_DE;
 }
 
-static bool is_nanish(enum fx_class k) { return k == FXC_QNAN || k == FXC_SNAN || k == FXC_UNSUPPORTED; }
+static bool is_nanish(enum fx_class k)
+{
+    return k == FXC_QNAN || k == FXC_SNAN || k == FXC_UNSUPPORTED;
+}
 
 bool fx_de_applies(int kind, enum fx_class a, enum fx_class b)
 {
@@ -233,7 +236,10 @@ static struct fx80 norm_round(struct fx_ctx *x, bool sign, int32_t exp, u128 sig
     return fx_round_pack(x, sign, exp - sh, sig << sh, prec);
 }
 
-static struct fx80 fx_inf(bool sign) { return fx_make(sign, FX_EMAX, 1ull << 63); }
+static struct fx80 fx_inf(bool sign)
+{
+    return fx_make(sign, FX_EMAX, 1ull << 63);
+}
 
 /* Two operands checked for the invalid/NaN cases shared by all the dyadic
  * operations. Returns true with *r set when the result is decided. */

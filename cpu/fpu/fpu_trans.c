@@ -106,10 +106,26 @@ bool fx_sincos(struct fx_ctx *x, struct fx80 a, struct fx80 *sin_out, struct fx8
     int q = reduce_pio2(a, &r);
     struct xf s = xf_sin_small(r), c = xf_cos_small(r), sv, cv;
     switch (q) {
-    case 0: sv = s; cv = c; break;
-    case 1: sv = c; cv = s; cv.s = !cv.s; break;
-    case 2: sv = s; sv.s = !sv.s; cv = c; cv.s = !cv.s; break;
-    default: sv = c; sv.s = !sv.s; cv = s; break;
+    case 0:
+        sv = s;
+        cv = c;
+        break;
+    case 1:
+        sv = c;
+        cv = s;
+        cv.s = !cv.s;
+        break;
+    case 2:
+        sv = s;
+        sv.s = !sv.s;
+        cv = c;
+        cv.s = !cv.s;
+        break;
+    default:
+        sv = c;
+        sv.s = !sv.s;
+        cv = s;
+        break;
     }
     /* Both results of FSINCOS are rounded; C1 reports the sine's. */
     if (cos_out)

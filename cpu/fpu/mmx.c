@@ -19,7 +19,10 @@ static void mmx_enter(struct cpu *c, const struct insn *i)
     c->fpu.tw = 0;
 }
 
-static uint64_t mm_get(const struct cpu *c, int n) { return c->fpu.st[n & 7].sig; }
+static uint64_t mm_get(const struct cpu *c, int n)
+{
+    return c->fpu.st[n & 7].sig;
+}
 static void mm_set(struct cpu *c, int n, uint64_t v)
 {
     c->fpu.st[n & 7].sig = v;
@@ -132,7 +135,8 @@ static uint64_t pmaddwd(uint64_t a, uint64_t b)
 {
     uint64_t r = 0;
     for (int k = 0; k < 2; k++) {
-        int64_t v = lane_s(a, 2 * k, 16) * lane_s(b, 2 * k, 16) + lane_s(a, 2 * k + 1, 16) * lane_s(b, 2 * k + 1, 16);
+        int64_t v =
+            lane_s(a, 2 * k, 16) * lane_s(b, 2 * k, 16) + lane_s(a, 2 * k + 1, 16) * lane_s(b, 2 * k + 1, 16);
         r = lane_put(r, k, 32, v);
     }
     return r;
@@ -269,8 +273,10 @@ void op_fxsave(struct cpu *c, const struct insn *i)
         return;
     }
     uint32_t w0 = cpu_read(c, seg, ea, 4), w1 = cpu_read(c, seg, fpu_ea_add(i, ea, 4), 4);
-    uint32_t fip = cpu_read(c, seg, fpu_ea_add(i, ea, 8), 4), fcs = cpu_read(c, seg, fpu_ea_add(i, ea, 12), 4);
-    uint32_t fdp = cpu_read(c, seg, fpu_ea_add(i, ea, 16), 4), fds = cpu_read(c, seg, fpu_ea_add(i, ea, 20), 4);
+    uint32_t fip = cpu_read(c, seg, fpu_ea_add(i, ea, 8), 4),
+             fcs = cpu_read(c, seg, fpu_ea_add(i, ea, 12), 4);
+    uint32_t fdp = cpu_read(c, seg, fpu_ea_add(i, ea, 16), 4),
+             fds = cpu_read(c, seg, fpu_ea_add(i, ea, 20), 4);
     struct fx80 r[8];
     for (int k = 0; k < 8; k++)
         r[k] = fpu_read80(c, i, fpu_ea_add(i, ea, 32 + 16 * (uint32_t)k));

@@ -12,7 +12,7 @@
 #include "devices/chipset/pic.h"
 
 #define PCI_ADDR_PORT 0xCF8
-#define PCI_RC_PORT 0xCF9 /* PIIX3 reset control, a byte inside the address dword */
+#define PCI_RC_PORT   0xCF9 /* PIIX3 reset control, a byte inside the address dword */
 #define PCI_DATA_PORT 0xCFC
 
 #define PAM_FIRST 0xC0000u
@@ -20,8 +20,8 @@
 
 struct pci {
     struct machine *m;
-    uint32_t addr;  /* CONFIG_ADDRESS */
-    uint8_t rc;     /* PIIX3 RC register (0xCF9) */
+    uint32_t addr; /* CONFIG_ADDRESS */
+    uint8_t rc;    /* PIIX3 RC register (0xCF9) */
     struct pci_dev *fn[256];
     bool owned[256]; /* allocated by pci_register_function */
     struct pci_dev host, isa;
@@ -129,7 +129,7 @@ static void cfg_write(struct pci_dev *d, uint8_t reg, uint32_t v, int size)
     for (int k = 0; k < size && reg + k < 256; k++) {
         uint8_t off = (uint8_t)(reg + k), b = (uint8_t)(v >> (8 * k));
         d->config[off] = (uint8_t)((d->config[off] & ~d->wmask[off]) | (b & d->wmask[off]));
-        d->config[off] &= (uint8_t)~(b & d->w1c[off]);
+        d->config[off] &= (uint8_t) ~(b & d->w1c[off]);
     }
     for (int b = 0; b < 6; b++) {
         uint8_t r = (uint8_t)(PCI_BAR0 + 4 * b);
@@ -338,9 +338,9 @@ static void isa_setup(void *opaque, struct pci_dev *d)
     d->config[0x4E] = 0x03; /* XBCS */
     for (int r = 0x60; r < 0x64; r++)
         d->config[r] = 0x80; /* PIRQRC: routing disabled */
-    d->config[0x69] = 0x02; /* TOM */
-    d->config[0x70] = 0x80; /* MBIRQ0 */
-    d->config[0x76] = 0x0C; /* MBDMA0/1 */
+    d->config[0x69] = 0x02;  /* TOM */
+    d->config[0x70] = 0x80;  /* MBIRQ0 */
+    d->config[0x76] = 0x0C;  /* MBDMA0/1 */
     d->config[0x77] = 0x0C;
     d->config[0xA0] = 0x08; /* SMICNTL */
     d->config[0xA8] = 0x0F; /* SMIEN etc. */
@@ -537,7 +537,8 @@ int pci_stdvga_init(struct machine *m)
         while (len > 0 && size < (uint32_t)len && size < (1u << 20))
             size <<= 1;
         /* Page-aligned: the memory map hands out whole pages. */
-        if (len > 0 && len <= (long)size && !posix_memalign((void **)&s->rom, MEM_PAGE_SIZE, size < MEM_PAGE_SIZE ? MEM_PAGE_SIZE : size)) {
+        if (len > 0 && len <= (long)size &&
+            !posix_memalign((void **)&s->rom, MEM_PAGE_SIZE, size < MEM_PAGE_SIZE ? MEM_PAGE_SIZE : size)) {
             memset(s->rom, 0xFF, size);
             if (fread(s->rom, 1, (size_t)len, f) == (size_t)len)
                 s->rom_size = size < MEM_PAGE_SIZE ? MEM_PAGE_SIZE : size;

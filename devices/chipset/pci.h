@@ -27,14 +27,14 @@ enum {
     PCI_INTERRUPT_LINE = 0x3C,
     PCI_INTERRUPT_PIN = 0x3D,
 };
-#define PCI_CMD_IO 0x0001u
-#define PCI_CMD_MEM 0x0002u
-#define PCI_CMD_MASTER 0x0004u
+#define PCI_CMD_IO           0x0001u
+#define PCI_CMD_MEM          0x0002u
+#define PCI_CMD_MASTER       0x0004u
 #define PCI_CMD_INTX_DISABLE 0x0400u
 
 /* BAR kinds for pci_set_bar. */
-#define PCI_BAR_MEM 0x0u
-#define PCI_BAR_IO 0x1u
+#define PCI_BAR_MEM      0x0u
+#define PCI_BAR_IO       0x1u
 #define PCI_BAR_PREFETCH 0x8u
 
 #define PCI_DEVFN(dev, fn) ((uint8_t)(((dev) << 3) | (fn)))
@@ -46,11 +46,11 @@ struct pci_dev {
     uint8_t config[256];
     uint8_t wmask[256];
     uint8_t w1c[256];
-    uint32_t bar_size[6]; /* 0 = no BAR there; else a power of two */
+    uint32_t bar_size[6];  /* 0 = no BAR there; else a power of two */
     uint32_t bar_fixed[6]; /* nonzero: the address cannot move (see pci_set_bar) */
     bool bar_sizing[6];    /* the last write was the all-ones size probe */
     uint8_t devfn;
-    bool intx;             /* the function's INTx# output */
+    bool intx; /* the function's INTx# output */
     const struct pci_ops *ops;
     void *opaque;
 };

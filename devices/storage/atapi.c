@@ -16,13 +16,13 @@ enum {
     SK_ILLEGAL_REQUEST = 0x05,
     SK_UNIT_ATTENTION = 0x06,
 };
-#define ASC_INVALID_OPCODE 0x20
-#define ASC_LBA_OUT_OF_RANGE 0x21
-#define ASC_INVALID_FIELD 0x24
-#define ASC_MEDIUM_CHANGED 0x28
+#define ASC_INVALID_OPCODE     0x20
+#define ASC_LBA_OUT_OF_RANGE   0x21
+#define ASC_INVALID_FIELD      0x24
+#define ASC_MEDIUM_CHANGED     0x28
 #define ASC_SAVING_UNSUPPORTED 0x39
-#define ASC_NO_MEDIUM 0x3A
-#define ASC_REMOVAL_PREVENTED 0x53
+#define ASC_NO_MEDIUM          0x3A
+#define ASC_REMOVAL_PREVENTED  0x53
 
 static void put16(uint8_t *p, uint32_t v)
 {
@@ -34,8 +34,14 @@ static void put32(uint8_t *p, uint32_t v)
     put16(p, v >> 16);
     put16(p + 2, v);
 }
-static uint32_t get16(const uint8_t *p) { return (uint32_t)p[0] << 8 | p[1]; }
-static uint32_t get32(const uint8_t *p) { return get16(p) << 16 | get16(p + 2); }
+static uint32_t get16(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 8 | p[1];
+}
+static uint32_t get32(const uint8_t *p)
+{
+    return get16(p) << 16 | get16(p + 2);
+}
 
 void atapi_signature(struct ide_channel *c)
 {
@@ -280,9 +286,9 @@ static int mode_page(struct ide_drive *d, unsigned page, bool changeable, uint8_
         p[1] = 0x14;
         if (changeable)
             return 22;
-        p[2] = 0x00; /* reads CD-ROM only */
-        p[4] = 0x71; /* audio play, mode 2 form 1/2, multi-session */
-        p[5] = 0x03; /* CD-DA commands, accurate stream */
+        p[2] = 0x00;                                     /* reads CD-ROM only */
+        p[4] = 0x71;                                     /* audio play, mode 2 form 1/2, multi-session */
+        p[5] = 0x03;                                     /* CD-DA commands, accurate stream */
         p[6] = (uint8_t)(0x29 | (d->locked ? 0x02 : 0)); /* tray, eject, lock */
         p[7] = 0x03;
         put16(p + 8, 706);  /* 4x, KB/s */
@@ -382,10 +388,8 @@ void atapi_packet_done(struct ide_channel *c)
     switch (op) {
     case 0x00: /* TEST UNIT READY */
     case 0x2B: /* SEEK(10) */
-    case 0xBB: /* SET CD SPEED */
-        complete(c, d);
-        return;
-    case 0x03: /* REQUEST SENSE: fixed format, then the sense is consumed */
+    case 0xBB: /* SET CD SPEED */ complete(c, d); return;
+    case 0x03:                   /* REQUEST SENSE: fixed format, then the sense is consumed */
         if (d->unit_attention) { /* SPC-3 §5.9.7: reported and cleared here */
             d->unit_attention = false;
             d->sense_key = SK_UNIT_ATTENTION;
@@ -401,7 +405,7 @@ void atapi_packet_done(struct ide_channel *c)
         d->sense_key = d->asc = d->ascq = 0;
         send_buf(c, d, 18, cdb[4]);
         return;
-    case 0x12: /* INQUIRY */
+    case 0x12:               /* INQUIRY */
         if (cdb[1] & 0x01) { /* no vital product data pages */
             check_condition(c, d, SK_ILLEGAL_REQUEST, ASC_INVALID_FIELD);
             return;
@@ -490,7 +494,7 @@ void atapi_packet_done(struct ide_channel *c)
         out[3] = 0x10; /* supported classes: media */
         if (cdb[4] & 0x10) {
             put16(out, 6);
-            out[2] = 0x04; /* media class */
+            out[2] = 0x04;                 /* media class */
             out[5] = d->img ? 0x02 : 0x00; /* media present */
             send_buf(c, d, 8, get16(cdb + 7));
         } else {

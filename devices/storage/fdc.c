@@ -12,34 +12,34 @@
 #include "devices/chipset/pic.h"
 #include "devices/storage/image/image.h"
 
-#define FDC_BASE 0x3F0
-#define FDC_IRQ 6
-#define FDC_DMA 2
+#define FDC_BASE   0x3F0
+#define FDC_IRQ    6
+#define FDC_DMA    2
 #define FDC_DRIVES 2
 
 #define EXEC_NS 200000ull /* a command's execution phase */
 #define STEP_NS 100000ull /* per track stepped, plus EXEC_NS */
 
 /* Main status register. */
-#define MSR_RQM 0x80
-#define MSR_DIO 0x40
+#define MSR_RQM  0x80
+#define MSR_DIO  0x40
 #define MSR_NDMA 0x20
-#define MSR_CB 0x10
+#define MSR_CB   0x10
 /* Status register 0-3 bits (datasheet table 5-x "Status Register"). */
 #define ST0_ABNORMAL 0x40
-#define ST0_INVALID 0x80
-#define ST0_SE 0x20
-#define ST0_EC 0x10
-#define ST1_EN 0x80
-#define ST1_OR 0x10
-#define ST1_ND 0x04
-#define ST1_NW 0x02
-#define ST1_MA 0x01
-#define ST2_WC 0x10
-#define ST3_WP 0x40
-#define ST3_RDY 0x20
-#define ST3_T0 0x10
-#define ST3_TS 0x08
+#define ST0_INVALID  0x80
+#define ST0_SE       0x20
+#define ST0_EC       0x10
+#define ST1_EN       0x80
+#define ST1_OR       0x10
+#define ST1_ND       0x04
+#define ST1_NW       0x02
+#define ST1_MA       0x01
+#define ST2_WC       0x10
+#define ST3_WP       0x40
+#define ST3_RDY      0x20
+#define ST3_T0       0x10
+#define ST3_TS       0x08
 
 enum fdc_phase { PH_CMD, PH_EXEC, PH_RESULT };
 
@@ -281,7 +281,8 @@ static void do_format(struct fdc *f)
         }
         /* Only sectors the image has can be (re)written: its geometry is
          * fixed by the file size. */
-        if (id[2] >= 1 && id[2] <= g->sectors && d->track < g->cylinders && hd < (int)g->heads && id[3] == 2) {
+        if (id[2] >= 1 && id[2] <= g->sectors && d->track < g->cylinders && hd < (int)g->heads &&
+            id[3] == 2) {
             uint64_t lba = ((uint64_t)d->track * g->heads + (uint64_t)hd) * g->sectors + id[2] - 1u;
             image_write(d->img, lba, 1, f->sector);
         }
@@ -294,9 +295,20 @@ static void do_format(struct fdc *f)
 static int cmd_length(uint8_t op)
 {
     switch (op & 0x1F) {
-    case 0x02: case 0x05: case 0x06: case 0x09: case 0x0C: case 0x11: case 0x16: case 0x19: case 0x1D: return 9;
+    case 0x02:
+    case 0x05:
+    case 0x06:
+    case 0x09:
+    case 0x0C:
+    case 0x11:
+    case 0x16:
+    case 0x19:
+    case 0x1D: return 9;
     case 0x03: return 3;
-    case 0x04: case 0x07: case 0x0A: case 0x12: return 2;
+    case 0x04:
+    case 0x07:
+    case 0x0A:
+    case 0x12: return 2;
     case 0x0D: return 6;
     case 0x0F: return 3;
     case 0x13: return 4;
@@ -379,8 +391,10 @@ static void exec(struct fdc *f)
         return;
     }
     case 0x0E: { /* DUMPREG */
-        uint8_t r[10] = {f->pcn[0], f->pcn[1], f->pcn[2], f->pcn[3], f->specify[0], f->specify[1], f->last_eot,
-                         (uint8_t)((f->lock ? 0x80 : 0) | (f->perp & 0x7F)), f->config, f->pretrk};
+        uint8_t r[10] = {
+            f->pcn[0],     f->pcn[1],     f->pcn[2],   f->pcn[3],
+            f->specify[0], f->specify[1], f->last_eot, (uint8_t)((f->lock ? 0x80 : 0) | (f->perp & 0x7F)),
+            f->config,     f->pretrk};
         result(f, r, 10);
         return;
     }
@@ -391,7 +405,10 @@ static void exec(struct fdc *f)
             f->perp = (uint8_t)((f->perp & 0x3C) | (c[1] & 0x03));
         f->phase = PH_CMD;
         return;
-    case 0x05: case 0x06: case 0x0A: case 0x0D:
+    case 0x05:
+    case 0x06:
+    case 0x0A:
+    case 0x0D:
         /* READ/WRITE DATA, READ ID, FORMAT TRACK: the execution phase runs
          * on the clock. */
         f->phase = PH_EXEC;
@@ -436,7 +453,7 @@ static void seek_finish(struct fdc *f, int ds)
 {
     struct fdc_drive *d = drive(f, ds);
     uint8_t hd = f->seek_head[ds];
-    f->msr_busy &= (uint8_t)~(1u << ds);
+    f->msr_busy &= (uint8_t) ~(1u << ds);
     uint8_t st0 = (uint8_t)(ST0_SE | ds);
     if (!d) {
         /* No drive answers: track 0 never comes (equipment check). */
@@ -451,10 +468,22 @@ static void seek_finish(struct fdc *f, int ds)
     raise_irq(f);
 }
 
-static void seek_ev0(void *o) { seek_finish(o, 0); }
-static void seek_ev1(void *o) { seek_finish(o, 1); }
-static void seek_ev2(void *o) { seek_finish(o, 2); }
-static void seek_ev3(void *o) { seek_finish(o, 3); }
+static void seek_ev0(void *o)
+{
+    seek_finish(o, 0);
+}
+static void seek_ev1(void *o)
+{
+    seek_finish(o, 1);
+}
+static void seek_ev2(void *o)
+{
+    seek_finish(o, 2);
+}
+static void seek_ev3(void *o)
+{
+    seek_finish(o, 3);
+}
 
 /* --- reset ---------------------------------------------------------------------- */
 
@@ -528,8 +557,7 @@ static uint32_t fdc_read(void *opaque, uint16_t port, int size)
             f->phase = PH_CMD;
         return v;
     }
-    case 7: /* DIR: bit 7 is the selected drive's disk change line */
-        return d && d->dskchg ? 0x80 : 0x00;
+    case 7: /* DIR: bit 7 is the selected drive's disk change line */ return d && d->dskchg ? 0x80 : 0x00;
     default: return 0xFF;
     }
 }

@@ -169,7 +169,8 @@ static bool get_lba(struct ide_channel *c, struct ide_drive *d, bool lba48, uint
         return true;
     }
     if (c->select & 0x40) {
-        *lba = c->sector | (uint64_t)c->lcyl << 8 | (uint64_t)c->hcyl << 16 | (uint64_t)(c->select & 0x0F) << 24;
+        *lba =
+            c->sector | (uint64_t)c->lcyl << 8 | (uint64_t)c->hcyl << 16 | (uint64_t)(c->select & 0x0F) << 24;
         return true;
     }
     uint32_t cyl = c->lcyl | (uint32_t)c->hcyl << 8, head = c->select & 0x0F, s = c->sector;
@@ -250,7 +251,8 @@ static void read_block(struct ide_channel *c, struct ide_drive *d, bool multiple
     ide_raise(c);
 }
 
-static void start_rw(struct ide_channel *c, struct ide_drive *d, bool write, bool lba48, bool multiple, bool dma)
+static void start_rw(struct ide_channel *c, struct ide_drive *d, bool write, bool lba48, bool multiple,
+                     bool dma)
 {
     uint64_t lba;
     uint32_t count = get_count(c, lba48);
@@ -471,13 +473,22 @@ static void exec_command(struct ide_channel *c, uint8_t cmd)
             c->nsector = c->sector = 1;
             atapi_signature(c);
             return;
-        case 0xEF: case 0xE1: case 0xE6: case 0xE0: case 0xE2: case 0xE3:
+        case 0xEF:
+        case 0xE1:
+        case 0xE6:
+        case 0xE0:
+        case 0xE2:
+        case 0xE3:
             if (cmd == 0xEF && c->feature == 0x03)
                 d->xfer_mode = c->nsector;
             d->status = ST_DRDY;
             ide_raise(c);
             return;
-        case 0xE5: c->nsector = 0xFF; d->status = ST_DRDY; ide_raise(c); return;
+        case 0xE5:
+            c->nsector = 0xFF;
+            d->status = ST_DRDY;
+            ide_raise(c);
+            return;
         default:
             /* ATA-6 §9.1: an ATAPI device aborts IDENTIFY DEVICE and the
              * other ATA commands and shows its signature, so hosts can tell. */
@@ -487,19 +498,25 @@ static void exec_command(struct ide_channel *c, uint8_t cmd)
         }
     }
     switch (cmd) {
-    case 0x20: case 0x21: start_rw(c, d, false, false, false, false); return;
+    case 0x20:
+    case 0x21: start_rw(c, d, false, false, false, false); return;
     case 0x24: start_rw(c, d, false, true, false, false); return;
     case 0xC4: start_rw(c, d, false, false, true, false); return;
     case 0x29: start_rw(c, d, false, true, true, false); return;
-    case 0x30: case 0x31: start_rw(c, d, true, false, false, false); return;
+    case 0x30:
+    case 0x31: start_rw(c, d, true, false, false, false); return;
     case 0x34: start_rw(c, d, true, true, false, false); return;
     case 0xC5: start_rw(c, d, true, false, true, false); return;
     case 0x39: start_rw(c, d, true, true, true, false); return;
-    case 0xC8: case 0xC9: start_rw(c, d, false, false, false, true); return;
+    case 0xC8:
+    case 0xC9: start_rw(c, d, false, false, false, true); return;
     case 0x25: start_rw(c, d, false, true, false, true); return;
-    case 0xCA: case 0xCB: start_rw(c, d, true, false, false, true); return;
+    case 0xCA:
+    case 0xCB: start_rw(c, d, true, false, false, true); return;
     case 0x35: start_rw(c, d, true, true, false, true); return;
-    case 0x40: case 0x41: case 0x42: { /* READ VERIFY SECTORS (EXT) */
+    case 0x40:
+    case 0x41:
+    case 0x42: { /* READ VERIFY SECTORS (EXT) */
         bool lba48 = cmd == 0x42;
         uint64_t lba;
         uint32_t count = get_count(c, lba48);
@@ -517,7 +534,8 @@ static void exec_command(struct ide_channel *c, uint8_t cmd)
         }
         d->mult = c->nsector;
         break;
-    case 0xE7: case 0xEA: /* FLUSH CACHE (EXT) */
+    case 0xE7:
+    case 0xEA: /* FLUSH CACHE (EXT) */
         if (image_flush(d->img) < 0) {
             ide_abort(c);
             return;
@@ -547,10 +565,18 @@ static void exec_command(struct ide_channel *c, uint8_t cmd)
         d->cur_heads = (c->select & 0x0F) + 1u;
         d->cur_spt = c->nsector;
         break;
-    case 0xE5: case 0x98: c->nsector = 0xFF; break; /* CHECK POWER MODE: active */
-    case 0xE0: case 0xE1: case 0xE2: case 0xE3: case 0xE6:
-    case 0x94: case 0x95: case 0x96: case 0x97: case 0x99:
-        break; /* standby/idle/sleep: nothing spins here */
+    case 0xE5:
+    case 0x98: c->nsector = 0xFF; break; /* CHECK POWER MODE: active */
+    case 0xE0:
+    case 0xE1:
+    case 0xE2:
+    case 0xE3:
+    case 0xE6:
+    case 0x94:
+    case 0x95:
+    case 0x96:
+    case 0x97:
+    case 0x99: break; /* standby/idle/sleep: nothing spins here */
     default:
         if ((cmd & 0xF0) == 0x10 || (cmd & 0xF0) == 0x70)
             break; /* RECALIBRATE, SEEK */
@@ -623,9 +649,7 @@ static uint32_t ide_reg_read(void *opaque, uint16_t port, int size)
     case 3: return hob ? c->hob_sector : c->sector;
     case 4: return hob ? c->hob_lcyl : c->lcyl;
     case 5: return hob ? c->hob_hcyl : c->hcyl;
-    default:
-        lower(c);
-        return d->status;
+    default: lower(c); return d->status;
     }
 }
 
@@ -656,11 +680,26 @@ static void ide_reg_write(void *opaque, uint16_t port, uint32_t v, int size)
     }
     c->devctl &= (uint8_t)~DC_HOB;
     switch (reg) {
-    case 1: c->hob_feature = c->feature; c->feature = b; break;
-    case 2: c->hob_nsector = c->nsector; c->nsector = b; break;
-    case 3: c->hob_sector = c->sector; c->sector = b; break;
-    case 4: c->hob_lcyl = c->lcyl; c->lcyl = b; break;
-    case 5: c->hob_hcyl = c->hcyl; c->hcyl = b; break;
+    case 1:
+        c->hob_feature = c->feature;
+        c->feature = b;
+        break;
+    case 2:
+        c->hob_nsector = c->nsector;
+        c->nsector = b;
+        break;
+    case 3:
+        c->hob_sector = c->sector;
+        c->sector = b;
+        break;
+    case 4:
+        c->hob_lcyl = c->lcyl;
+        c->lcyl = b;
+        break;
+    case 5:
+        c->hob_hcyl = c->hcyl;
+        c->hcyl = b;
+        break;
     case 6:
         c->select = b;
         c->cur = (b >> 4) & 1;
@@ -680,7 +719,10 @@ static uint32_t bm_read(void *opaque, uint16_t port, int size)
     switch ((port - ide->bm_base) & 7) {
     case 0: return c->bm_cmd;
     case 2: return c->bm_status;
-    case 4: case 5: case 6: case 7: return (c->bm_prd >> (8 * ((port - ide->bm_base) & 3))) & 0xFF;
+    case 4:
+    case 5:
+    case 6:
+    case 7: return (c->bm_prd >> (8 * ((port - ide->bm_base) & 3))) & 0xFF;
     default: return 0;
     }
 }

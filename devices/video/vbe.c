@@ -90,8 +90,8 @@ static void dispi_write(struct vga *v, uint16_t val)
         break;
     case DISPI_ENABLE: {
         bool was = vbe_enabled(v);
-        d[DISPI_ENABLE] = val & (DISPI_ENABLED | DISPI_GETCAPS | DISPI_8BIT_DAC | DISPI_LFB_ENABLED |
-                                 DISPI_NOCLEARMEM);
+        d[DISPI_ENABLE] =
+            val & (DISPI_ENABLED | DISPI_GETCAPS | DISPI_8BIT_DAC | DISPI_LFB_ENABLED | DISPI_NOCLEARMEM);
         if ((val & DISPI_ENABLED) && !was) {
             d[DISPI_VIRT_WIDTH] = d[DISPI_XRES];
             d[DISPI_X_OFFSET] = d[DISPI_Y_OFFSET] = 0;
@@ -115,11 +115,8 @@ static void dispi_write(struct vga *v, uint16_t val)
         }
         break;
     case DISPI_X_OFFSET:
-    case DISPI_Y_OFFSET:
-        d[i] = val;
-        break;
-    default:
-        break;
+    case DISPI_Y_OFFSET: d[i] = val; break;
+    default: break;
     }
 }
 
@@ -181,15 +178,9 @@ int vbe_render(struct vga *v, uint32_t *out, const uint32_t *dac_rgb)
                 px = (r << 3 | r >> 2) << 16 | (g << 2 | g >> 4) << 8 | (b << 3 | b >> 2);
                 break;
             }
-            case 24:
-                px = (uint32_t)s[x * 3 + 2] << 16 | (uint32_t)s[x * 3 + 1] << 8 | s[x * 3];
-                break;
-            case 32:
-                px = (uint32_t)s[x * 4 + 2] << 16 | (uint32_t)s[x * 4 + 1] << 8 | s[x * 4];
-                break;
-            default:
-                px = dac_rgb[s[x]];
-                break;
+            case 24: px = (uint32_t)s[x * 3 + 2] << 16 | (uint32_t)s[x * 3 + 1] << 8 | s[x * 3]; break;
+            case 32: px = (uint32_t)s[x * 4 + 2] << 16 | (uint32_t)s[x * 4 + 1] << 8 | s[x * 4]; break;
+            default: px = dac_rgb[s[x]]; break;
             }
             o[x] = 0xFF000000u | px;
         }

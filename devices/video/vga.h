@@ -10,7 +10,7 @@
 struct machine;
 
 /* Where the Bochs VBE linear framebuffer sits and how big video memory is. */
-#define VGA_LFB_BASE 0xE0000000u
+#define VGA_LFB_BASE  0xE0000000u
 #define VGA_VRAM_SIZE (16u << 20)
 /* The video BIOS option ROM (fonts, tables) at 0xC0000. */
 #define VGA_ROM_BASE 0xC0000u

@@ -145,13 +145,13 @@ enum accent { AC_NONE, AC_ACUTE, AC_GRAVE, AC_CIRC, AC_DIAER, AC_RING, AC_TILDE,
 
 /* CP437 0x80-0xAF: an ASCII look-alike (also used by the text dump) and the
  * accent to add on top of its glyph. */
-static const char latin_base[] = "CueaaaaceeeiiiAAEaAooouuyOUcLYPfaiounNao?--?" "?!<>";
+static const char latin_base[] = "CueaaaaceeeiiiAAEaAooouuyOUcLYPfaiounNao?--?"
+                                 "?!<>";
 static const uint8_t latin_accent[48] = {
-    AC_CEDIL, AC_DIAER, AC_ACUTE, AC_CIRC, AC_DIAER, AC_GRAVE, AC_RING, AC_CEDIL,
-    AC_CIRC, AC_DIAER, AC_GRAVE, AC_DIAER, AC_CIRC, AC_GRAVE, 0, 0,
-    0, 0, 0, AC_CIRC, AC_DIAER, AC_GRAVE, AC_CIRC, AC_GRAVE,
-    AC_DIAER, 0, 0, 0, 0, 0, 0, 0,
-    AC_ACUTE, AC_ACUTE, AC_ACUTE, AC_ACUTE, AC_TILDE, 0, 0, 0,
+    AC_CEDIL, AC_DIAER, AC_ACUTE, AC_CIRC,  AC_DIAER, AC_GRAVE, AC_RING,  AC_CEDIL, AC_CIRC, AC_DIAER,
+    AC_GRAVE, AC_DIAER, AC_CIRC,  AC_GRAVE, 0,        0,        0,        0,        0,       AC_CIRC,
+    AC_DIAER, AC_GRAVE, AC_CIRC,  AC_GRAVE, AC_DIAER, 0,        0,        0,        0,       0,
+    0,        0,        AC_ACUTE, AC_ACUTE, AC_ACUTE, AC_ACUTE, AC_TILDE, 0,        0,       0,
 };
 
 static void parse_glyph(const char *s, uint8_t rows[8])
@@ -170,7 +170,7 @@ static void add_accent(uint8_t rows[8], int accent)
 {
     static const uint8_t marks[][2] = {
         [AC_ACUTE] = {0x02, 0x04}, [AC_GRAVE] = {0x08, 0x04}, [AC_CIRC] = {0x04, 0x0A},
-        [AC_DIAER] = {0x0A, 0x00}, [AC_RING] = {0x04, 0x0A}, [AC_TILDE] = {0x0D, 0x16},
+        [AC_DIAER] = {0x0A, 0x00}, [AC_RING] = {0x04, 0x0A},  [AC_TILDE] = {0x0D, 0x16},
     };
     if (accent == AC_CEDIL) {
         rows[7] |= 0x04;

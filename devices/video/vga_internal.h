@@ -24,16 +24,16 @@ enum {
     DISPI_VIDEO_MEMORY_64K,
     DISPI_COUNT = 16
 };
-#define DISPI_ENABLED 0x01
-#define DISPI_GETCAPS 0x02
-#define DISPI_8BIT_DAC 0x20
+#define DISPI_ENABLED     0x01
+#define DISPI_GETCAPS     0x02
+#define DISPI_8BIT_DAC    0x20
 #define DISPI_LFB_ENABLED 0x40
-#define DISPI_NOCLEARMEM 0x80
-#define DISPI_ID0 0xB0C0
-#define DISPI_ID5 0xB0C5
-#define DISPI_MAX_XRES 1920
-#define DISPI_MAX_YRES 1200
-#define DISPI_MAX_BPP 32
+#define DISPI_NOCLEARMEM  0x80
+#define DISPI_ID0         0xB0C0
+#define DISPI_ID5         0xB0C5
+#define DISPI_MAX_XRES    1920
+#define DISPI_MAX_YRES    1200
+#define DISPI_MAX_BPP     32
 
 /* Planar memory is the first 256 KB of vram, stored interleaved: planar
  * offset o, plane p is vram[o * 4 + p], so the four latches are one uint32. */
@@ -62,8 +62,8 @@ struct vga_regs {
 struct vga {
     struct machine *m;
     struct vga_regs r;
-    uint8_t *vram; /* VGA_VRAM_SIZE bytes, also the LFB */
-    uint8_t *rom;  /* VGA_ROM_SIZE bytes */
+    uint8_t *vram;     /* VGA_VRAM_SIZE bytes, also the LFB */
+    uint8_t *rom;      /* VGA_ROM_SIZE bytes */
     bool rom_external; /* holds a user-supplied VGA BIOS image */
     /* Render output and change tracking. */
     uint32_t *fb;

@@ -4,7 +4,7 @@
 #include "devices/video/vga_internal.h"
 
 #define WINDOW_BASE 0xA0000u
-#define WINDOW_LEN 0x20000u
+#define WINDOW_LEN  0x20000u
 
 static uint32_t expand8(uint8_t b)
 {
@@ -136,12 +136,8 @@ void vga_mem_writeb(struct vga *v, uint32_t addr, uint8_t val)
         data = (alu(d, latch, fn) & mask) | (latch & ~mask);
         break;
     }
-    case 1:
-        data = latch;
-        break;
-    case 2:
-        data = (alu(expand_planes(val), latch, fn) & mask) | (latch & ~mask);
-        break;
+    case 1: data = latch; break;
+    case 2: data = (alu(expand_planes(val), latch, fn) & mask) | (latch & ~mask); break;
     default: {
         uint32_t m3 = mask & expand8(rotate(val, r->gc[3]));
         data = (alu(expand_planes(r->gc[0]), latch, fn) & m3) | (latch & ~m3);

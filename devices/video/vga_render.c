@@ -11,13 +11,13 @@
 
 /* The CRTC geometry of the current mode, in character clocks and scan lines. */
 struct scan {
-    unsigned cols;        /* character clocks per line (HDE + 1) */
-    unsigned lines;       /* displayed scan lines (VDE + 1) */
-    unsigned char_h;      /* scan lines per character row */
-    bool dscan;           /* each scan line shown twice */
-    unsigned start;       /* start address, in counter units */
-    unsigned pitch;       /* counter units from one row to the next */
-    unsigned line_cmp;    /* scan line where the address counter restarts at 0 */
+    unsigned cols;     /* character clocks per line (HDE + 1) */
+    unsigned lines;    /* displayed scan lines (VDE + 1) */
+    unsigned char_h;   /* scan lines per character row */
+    bool dscan;        /* each scan line shown twice */
+    unsigned start;    /* start address, in counter units */
+    unsigned pitch;    /* counter units from one row to the next */
+    unsigned line_cmp; /* scan line where the address counter restarts at 0 */
 };
 
 static void get_scan(const struct vga *v, struct scan *s)
@@ -74,8 +74,8 @@ static void font_maps(const struct vga *v, uint32_t *map_a, uint32_t *map_b)
     *map_b = (b & 3) * 0x4000u + (b >> 2) * 0x2000u;
 }
 
-static void render_text(struct vga *v, const struct scan *s, uint32_t *out, unsigned w,
-                        const uint32_t *pal, uint64_t frame)
+static void render_text(struct vga *v, const struct scan *s, uint32_t *out, unsigned w, const uint32_t *pal,
+                        uint64_t frame)
 {
     const uint8_t *c = v->r.crtc;
     unsigned cw = (v->r.seq[1] & 1) ? 8 : 9;
@@ -134,9 +134,8 @@ static void render_text(struct vga *v, const struct scan *s, uint32_t *out, unsi
 enum gfx_kind { GFX_PLANAR, GFX_CGA, GFX_256 };
 
 /* One scan line of a graphics mode into `o` (w pixels), with panning. */
-static void render_gfx_line(struct vga *v, enum gfx_kind kind, uint32_t row_addr, unsigned rs,
-                            unsigned cols, unsigned pan, uint32_t *o, unsigned w,
-                            const uint32_t *pal, const uint32_t *dac)
+static void render_gfx_line(struct vga *v, enum gfx_kind kind, uint32_t row_addr, unsigned rs, unsigned cols,
+                            unsigned pan, uint32_t *o, unsigned w, const uint32_t *pal, const uint32_t *dac)
 {
     uint32_t tmp[MAX_W + 16];
     unsigned n = 0;
@@ -162,8 +161,8 @@ static void render_gfx_line(struct vga *v, enum gfx_kind kind, uint32_t row_addr
         default:
             for (unsigned x = 0; x < 8; x++) {
                 unsigned sh = 7 - x;
-                unsigned px = ((b0 >> sh) & 1) | ((b1 >> sh) & 1) << 1 | ((b2 >> sh) & 1) << 2 |
-                              ((b3 >> sh) & 1) << 3;
+                unsigned px =
+                    ((b0 >> sh) & 1) | ((b1 >> sh) & 1) << 1 | ((b2 >> sh) & 1) << 2 | ((b3 >> sh) & 1) << 3;
                 tmp[n++] = pal[px & pmask];
             }
             break;

@@ -272,9 +272,7 @@ static char *parse_string_raw(struct parser *p, size_t *out_len)
                 goto oom;
             continue;
         }
-        default:
-            fail_at(p, esc, "unknown escape '\\%c'", (e >= 0x20 && e < 0x7F) ? e : '?');
-            goto bad;
+        default: fail_at(p, esc, "unknown escape '\\%c'", (e >= 0x20 && e < 0x7F) ? e : '?'); goto bad;
         }
         if (!sbuf_put(&b, &c1, 1))
             goto oom;
@@ -513,10 +511,8 @@ static struct json_value *parse_value(struct parser *p, int depth)
     char ch = p->s[p->pos];
     struct json_value *v;
     switch (ch) {
-    case '{':
-        return parse_object(p, depth);
-    case '[':
-        return parse_array(p, depth);
+    case '{': return parse_object(p, depth);
+    case '[': return parse_array(p, depth);
     case '"': {
         size_t len;
         char *s = parse_string_raw(p, &len);
@@ -626,9 +622,7 @@ void json_free(struct json_value *v)
     if (!v)
         return;
     switch (v->type) {
-    case JSON_STRING:
-        free(v->u.string.ptr);
-        break;
+    case JSON_STRING: free(v->u.string.ptr); break;
     case JSON_ARRAY:
         for (size_t k = 0; k < v->u.array.count; k++)
             json_free(v->u.array.items[k]);
@@ -641,8 +635,7 @@ void json_free(struct json_value *v)
         }
         free(v->u.object.members);
         break;
-    default:
-        break;
+    default: break;
     }
     free(v);
 }

@@ -8,12 +8,12 @@
 
 static int failures;
 
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);               \
-            failures++;                                                                            \
-        }                                                                                          \
+#define CHECK(cond)                                                                                          \
+    do {                                                                                                     \
+        if (!(cond)) {                                                                                       \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);                         \
+            failures++;                                                                                      \
+        }                                                                                                    \
     } while (0)
 
 static struct json_value *parse(const char *s)
@@ -38,8 +38,8 @@ static void expect_error(const char *s, size_t len, unsigned line, unsigned col,
         return;
     }
     if (e.line != line || e.column != col || !strstr(e.msg, msg_part)) {
-        fprintf(stderr, "bad input %.*s: got %u:%u '%s', want %u:%u '...%s...'\n", (int)len, s, e.line, e.column,
-                e.msg, line, col, msg_part);
+        fprintf(stderr, "bad input %.*s: got %u:%u '%s', want %u:%u '...%s...'\n", (int)len, s, e.line,
+                e.column, e.msg, line, col, msg_part);
         failures++;
     }
 }
@@ -84,8 +84,9 @@ static void test_nested(void)
     struct json_value *v = parse(doc);
     CHECK(v && v->type == JSON_OBJECT && json_count(v) == 4);
     int64_t mask = 0;
-    CHECK(json_int(json_get(json_get(json_get(json_get(json_get(v, "opcodes"), "F6"), "reg"), "4"), "flags-mask"),
-                   0, 0xFFFF, &mask) &&
+    CHECK(json_int(
+              json_get(json_get(json_get(json_get(json_get(v, "opcodes"), "F6"), "reg"), "4"), "flags-mask"),
+              0, 0xFFFF, &mask) &&
           mask == 65323);
     CHECK(strcmp(json_string(json_get(json_get(json_get(v, "opcodes"), "D8"), "status")), "fpu") == 0);
     CHECK(json_get(json_get(v, "opcodes"), "ZZ") == NULL);
@@ -139,7 +140,7 @@ static void test_errors(void)
     expect_error("\"\\ud800x\"", 9, 1, 2, "surrogate");
     expect_error("\"\\udc00\"", 8, 1, 2, "low surrogate");
     expect_error("\"\xC3\x28\"", 4, 1, 2, "UTF-8");
-    expect_error("\"\xC0\xAF\"", 4, 1, 2, "UTF-8"); /* overlong '/' */
+    expect_error("\"\xC0\xAF\"", 4, 1, 2, "UTF-8");     /* overlong '/' */
     expect_error("\"\xED\xA0\x80\"", 5, 1, 2, "UTF-8"); /* encoded surrogate */
     expect_error("{} {}", 5, 1, 4, "end of input after the value");
     expect_error("nul", 3, 1, 1, "expected a value");

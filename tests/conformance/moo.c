@@ -112,7 +112,8 @@ static int parse_regs(const struct chunk *c, uint16_t *present, uint16_t vals[MO
     return 0;
 }
 
-static int parse_state(const struct chunk *c, const uint8_t *file, struct moo_state *st, char *err, size_t errlen)
+static int parse_state(const struct chunk *c, const uint8_t *file, struct moo_state *st, char *err,
+                       size_t errlen)
 {
     struct span s = c->body;
     struct chunk sub;
@@ -132,22 +133,24 @@ static int parse_state(const struct chunk *c, const uint8_t *file, struct moo_st
                 return errf(err, errlen, "RAM chunk at offset %zu is too short", sub.offset);
             uint32_t n = rd32(sub.body.p);
             if (n > (sub.body.len - 4) / 5)
-                return errf(err, errlen, "RAM chunk at offset %zu claims %u entries but holds %zu", sub.offset,
-                            n, (sub.body.len - 4) / 5);
+                return errf(err, errlen, "RAM chunk at offset %zu claims %u entries but holds %zu",
+                            sub.offset, n, (sub.body.len - 4) / 5);
             st->ram = sub.body.p + 4;
             st->ram_count = n;
         }
         /* QUEU, RG32, EA32 and future chunks: not needed here. */
     }
     if (r < 0)
-        return errf(err, errlen, "%s chunk at offset %zu: a sub-chunk runs past its end (corrupt or truncated)",
-                    c->id, c->offset);
+        return errf(err, errlen,
+                    "%s chunk at offset %zu: a sub-chunk runs past its end (corrupt or truncated)", c->id,
+                    c->offset);
     if (!have_regs)
         return errf(err, errlen, "%s chunk at offset %zu has no REGS", c->id, c->offset);
     return 0;
 }
 
-static int parse_test(const struct chunk *c, const uint8_t *file, struct moo_test *t, char *err, size_t errlen)
+static int parse_test(const struct chunk *c, const uint8_t *file, struct moo_test *t, char *err,
+                      size_t errlen)
 {
     memset(t, 0, sizeof *t);
     if (c->body.len < 4)
@@ -183,14 +186,16 @@ static int parse_test(const struct chunk *c, const uint8_t *file, struct moo_tes
             have_fina = true;
         } else if (is_id(&sub, "EXCP")) {
             if (sub.body.len < 5)
-                return errf(err, errlen, "test %u: EXCP chunk at offset %zu is too short", t->index, sub.offset);
+                return errf(err, errlen, "test %u: EXCP chunk at offset %zu is too short", t->index,
+                            sub.offset);
             t->has_excp = true;
             t->excp_vector = sub.body.p[0];
             t->excp_flags_addr = rd32(sub.body.p + 1);
         }
     }
     if (r < 0)
-        return errf(err, errlen, "test %u: a sub-chunk at offset %zu runs past the TEST chunk (corrupt or truncated)",
+        return errf(err, errlen,
+                    "test %u: a sub-chunk at offset %zu runs past the TEST chunk (corrupt or truncated)",
                     t->index, sub.offset);
     if (!have_init || !have_fina)
         return errf(err, errlen, "test %u: missing %s chunk", t->index, have_init ? "FINA" : "INIT");
@@ -227,7 +232,8 @@ static int read_all(const char *path, uint8_t **out, size_t *out_len, char *err,
             if (ncap > (size_t)MOO_MAX_SIZE + 65536) {
                 free(buf);
                 gzclose(gz);
-                return errf(err, errlen, "decompresses to more than %u MiB: not a MOO file", MOO_MAX_SIZE >> 20);
+                return errf(err, errlen, "decompresses to more than %u MiB: not a MOO file",
+                            MOO_MAX_SIZE >> 20);
             }
             uint8_t *q = realloc(buf, ncap);
             if (!q) {
@@ -311,7 +317,8 @@ int moo_load(struct moo_file *f, const char *path, char *err, size_t errlen)
     /* Each test takes well over 16 bytes, so a count beyond len/16 is a lie
      * and must not size an allocation. */
     if (declared > f->len / 16) {
-        errf(err, errlen, "header claims %u tests, more than the file can hold (corrupt or truncated)", declared);
+        errf(err, errlen, "header claims %u tests, more than the file can hold (corrupt or truncated)",
+             declared);
         moo_free(f);
         return -1;
     }
@@ -351,14 +358,15 @@ int moo_load(struct moo_file *f, const char *path, char *err, size_t errlen)
         } else if (show_id(&c, idbuf)[0] != '\'') {
             /* Unknown chunks are skipped by the format's rules, but an id of
              * non-text bytes means we are reading garbage. */
-            errf(err, errlen, "chunk with id %s at offset %zu is not a MOO chunk (corrupt)", show_id(&c, idbuf),
-                 c.offset);
+            errf(err, errlen, "chunk with id %s at offset %zu is not a MOO chunk (corrupt)",
+                 show_id(&c, idbuf), c.offset);
             moo_free(f);
             return -1;
         }
     }
     if (r < 0) {
-        errf(err, errlen, "chunk at offset %zu runs past the end of the file after %u of %u tests (truncated or corrupt)",
+        errf(err, errlen,
+             "chunk at offset %zu runs past the end of the file after %u of %u tests (truncated or corrupt)",
              c.offset, f->test_count, declared);
         moo_free(f);
         return -1;

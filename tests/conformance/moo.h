@@ -10,8 +10,21 @@
 
 /* Register order of REGS/RMSK chunks. */
 enum {
-    MOO_AX, MOO_BX, MOO_CX, MOO_DX, MOO_CS, MOO_SS, MOO_DS, MOO_ES,
-    MOO_SP, MOO_BP, MOO_SI, MOO_DI, MOO_IP, MOO_FLAGS, MOO_NREGS
+    MOO_AX,
+    MOO_BX,
+    MOO_CX,
+    MOO_DX,
+    MOO_CS,
+    MOO_SS,
+    MOO_DS,
+    MOO_ES,
+    MOO_SP,
+    MOO_BP,
+    MOO_SI,
+    MOO_DI,
+    MOO_IP,
+    MOO_FLAGS,
+    MOO_NREGS
 };
 #define MOO_ALL_REGS ((uint16_t)((1u << MOO_NREGS) - 1))
 

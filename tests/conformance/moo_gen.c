@@ -86,8 +86,8 @@ static void ram_chunk(struct buf *b, const uint32_t *addr, const uint8_t *val, i
 }
 
 /* One 8086-style test of a one-byte instruction at 1000:0100. */
-static void test_chunk(struct buf *b, uint32_t index, const char *name, uint8_t opcode, const struct regs *init,
-                       const struct regs *fina)
+static void test_chunk(struct buf *b, uint32_t index, const char *name, uint8_t opcode,
+                       const struct regs *init, const struct regs *fina)
 {
     struct buf t = {0}, c = {0};
     put32(&t, index);
@@ -114,8 +114,9 @@ static void test_chunk(struct buf *b, uint32_t index, const char *name, uint8_t 
 
 static struct regs base_regs(void)
 {
-    struct regs r = {0x3FFF, {0x1234, 0x2345, 0x3456, 0x4567, 0x1000, 0x2000, 0x3000, 0x4000, 0xFFF0, 0x5678,
-                              0x6789, 0x789A, 0x0100, 0xF002}};
+    struct regs r = {0x3FFF,
+                     {0x1234, 0x2345, 0x3456, 0x4567, 0x1000, 0x2000, 0x3000, 0x4000, 0xFFF0, 0x5678, 0x6789,
+                      0x789A, 0x0100, 0xF002}};
     return r;
 }
 
@@ -143,8 +144,11 @@ static void moo_file(struct buf *b, uint8_t opcode, int ntests, uint32_t declare
             fina.v[0] = 0x0100;
             fina.v[13] = 0xF002 | 0x0010 | 0x0004;
         }
-        test_chunk(b, (uint32_t)k, opcode == 0x40 ? "inc ax" : opcode == 0x90 ? "nop" : "esc", opcode, &init,
-                   &fina);
+        test_chunk(b, (uint32_t)k,
+                   opcode == 0x40   ? "inc ax"
+                   : opcode == 0x90 ? "nop"
+                                    : "esc",
+                   opcode, &init, &fina);
     }
 }
 
@@ -250,8 +254,8 @@ int main(int argc, char **argv)
     static const char text[] = "this is not a MOO file\n";
     snprintf(p, sizeof p, "%s/bad/notmoo.MOO.gz", out);
     rc |= write_gz(p, text, strlen(text));
-    static const uint8_t badgz[] = {0x1F, 0x8B, 0x08, 0x00, 0, 0, 0, 0, 0, 0x03, 0xDE, 0xAD, 0xBE, 0xEF,
-                                    0x12, 0x34, 0x56, 0x78, 0x9A, 0xBC, 0xDE, 0xF0};
+    static const uint8_t badgz[] = {0x1F, 0x8B, 0x08, 0x00, 0,    0,    0,    0,    0,    0x03, 0xDE,
+                                    0xAD, 0xBE, 0xEF, 0x12, 0x34, 0x56, 0x78, 0x9A, 0xBC, 0xDE, 0xF0};
     snprintf(p, sizeof p, "%s/bad/badgzip.MOO.gz", out);
     rc |= write_raw(p, badgz, sizeof badgz);
     snprintf(p, sizeof p, "%s/bad/empty.MOO.gz", out);

@@ -86,21 +86,20 @@ struct result {
 };
 
 /* MOO register index -> our GPR number or segment, -1 when not one. */
-static const int8_t moo_gpr[MOO_NREGS] = {R_EAX, R_EBX, R_ECX, R_EDX, -1, -1, -1, -1,
-                                          R_ESP, R_EBP, R_ESI, R_EDI, -1, -1};
+static const int8_t moo_gpr[MOO_NREGS] = {R_EAX, R_EBX, R_ECX, R_EDX, -1,    -1, -1,
+                                          -1,    R_ESP, R_EBP, R_ESI, R_EDI, -1, -1};
 static const int8_t moo_seg[MOO_NREGS] = {-1, -1, -1, -1, S_CS, S_SS, S_DS, S_ES, -1, -1, -1, -1, -1, -1};
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: rex86-sst [--cpu 8086|286] [--min-pass PCT] [--verbose] [--filter HEX[,HEX...]]\n"
-            "                 FILE_OR_DIR...\n"
-            "Runs SingleStepTests MOO vectors (*.MOO.gz) through the rex86 interpreter.\n"
-            "  --cpu 8086|286   CPU rules to apply (default: from each file's header)\n"
-            "  --min-pass PCT   succeed when at least PCT%% of the tests that ran passed\n"
-            "  --verbose        show every failure, not only the first of each file\n"
-            "  --filter HEX     only opcode files named HEX (F7 matches F7 and F7.0-F7.7)\n"
-            "Tests whose metadata.json status is 'undefined' or 'fpu' are skipped and counted.\n");
+    fprintf(out, "usage: rex86-sst [--cpu 8086|286] [--min-pass PCT] [--verbose] [--filter HEX[,HEX...]]\n"
+                 "                 FILE_OR_DIR...\n"
+                 "Runs SingleStepTests MOO vectors (*.MOO.gz) through the rex86 interpreter.\n"
+                 "  --cpu 8086|286   CPU rules to apply (default: from each file's header)\n"
+                 "  --min-pass PCT   succeed when at least PCT%% of the tests that ran passed\n"
+                 "  --verbose        show every failure, not only the first of each file\n"
+                 "  --filter HEX     only opcode files named HEX (F7 matches F7 and F7.0-F7.7)\n"
+                 "Tests whose metadata.json status is 'undefined' or 'fpu' are skipped and counted.\n");
 }
 
 static void error_msg(struct totals *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -225,9 +224,9 @@ static bool meta_skips(const struct op_meta *om)
 static int modrm_reg(const struct moo_test *t)
 {
     uint32_t k = 0;
-    while (k < t->byte_count && (t->bytes[k] == 0x26 || t->bytes[k] == 0x2E || t->bytes[k] == 0x36 ||
-                                 t->bytes[k] == 0x3E || t->bytes[k] == 0xF0 || t->bytes[k] == 0xF2 ||
-                                 t->bytes[k] == 0xF3))
+    while (k < t->byte_count &&
+           (t->bytes[k] == 0x26 || t->bytes[k] == 0x2E || t->bytes[k] == 0x36 || t->bytes[k] == 0x3E ||
+            t->bytes[k] == 0xF0 || t->bytes[k] == 0xF2 || t->bytes[k] == 0xF3))
         k++;
     return k + 1 < t->byte_count ? t->bytes[k + 1] >> 3 & 7 : 0;
 }
@@ -444,8 +443,8 @@ static void flag_letters(uint16_t bits, char *out)
     static const struct {
         uint16_t bit;
         char ch;
-    } names[] = {{F_OF, 'O'}, {F_DF, 'D'}, {F_IF, 'I'}, {F_TF, 'T'}, {F_SF, 'S'}, {F_ZF, 'Z'},
-                 {F_AF, 'A'}, {F_PF, 'P'}, {F_CF, 'C'}};
+    } names[] = {{F_OF, 'O'}, {F_DF, 'D'}, {F_IF, 'I'}, {F_TF, 'T'}, {F_SF, 'S'},
+                 {F_ZF, 'Z'}, {F_AF, 'A'}, {F_PF, 'P'}, {F_CF, 'C'}};
     int n = 0;
     for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
         if (bits & names[k].bit)
@@ -527,7 +526,8 @@ static void run_file(const char *path, const struct options *o, struct session *
     }
     bool is286;
     if (!choose_cpu(o, &mf, &is286)) {
-        error_msg(tot, "%s: unknown CPU id '%s' in the MOO header; give --cpu 8086 or --cpu 286", path, mf.cpu);
+        error_msg(tot, "%s: unknown CPU id '%s' in the MOO header; give --cpu 8086 or --cpu 286", path,
+                  mf.cpu);
         moo_free(&mf);
         return;
     }
@@ -678,7 +678,8 @@ static int parse_filters(struct options *o, const char *arg)
     const char *p = arg;
     while (*p) {
         size_t n = strcspn(p, ",");
-        if (n == 0 || n >= sizeof o->filters[0] || o->filter_count == (int)(sizeof o->filters / sizeof o->filters[0]))
+        if (n == 0 || n >= sizeof o->filters[0] ||
+            o->filter_count == (int)(sizeof o->filters / sizeof o->filters[0]))
             return -1;
         for (size_t k = 0; k < n; k++) {
             char ch = p[k];
@@ -743,14 +744,15 @@ int main(int argc, char **argv)
                 errno = 0;
                 o.min_pass = strtod(v, &end);
                 if (errno || end == v || *end != '\0' || !(o.min_pass >= 0 && o.min_pass <= 100)) {
-                    fprintf(stderr, "rex86-sst: error: --min-pass must be a percentage from 0 to 100, not '%s'\n",
-                            v);
+                    fprintf(stderr,
+                            "rex86-sst: error: --min-pass must be a percentage from 0 to 100, not '%s'\n", v);
                     free(paths);
                     return 2;
                 }
                 o.have_min_pass = true;
             } else if (parse_filters(&o, v) < 0) {
-                fprintf(stderr, "rex86-sst: error: --filter takes opcode names like F7 or F7.6,D0, not '%s'\n", v);
+                fprintf(stderr,
+                        "rex86-sst: error: --filter takes opcode names like F7 or F7.6,D0, not '%s'\n", v);
                 free(paths);
                 return 2;
             }
@@ -803,7 +805,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "rex86-sst: %d error%s (see above)\n", tot.errors, tot.errors == 1 ? "" : "s");
         status = 2;
     }
-    printf("%llu passed, %llu failed, %llu skipped\n", (unsigned long long)tot.passed, (unsigned long long)tot.failed,
-           (unsigned long long)tot.skipped);
+    printf("%llu passed, %llu failed, %llu skipped\n", (unsigned long long)tot.passed,
+           (unsigned long long)tot.failed, (unsigned long long)tot.skipped);
     return status;
 }

@@ -151,10 +151,9 @@ enum exc {
     EXC_MMX_SSE2,
     EXC_COUNT
 };
-static const char *const exc_name[EXC_COUNT] = {"cbw/cwd in 16-bit mode", "66/67 not the last prefix",
-                                                "0F 1F NOP with mod=11",
-                                                "reserved x87 encodings capstone rejects",
-                                                "66 before MMX opcodes (SSE2 forms)"};
+static const char *const exc_name[EXC_COUNT] = {
+    "cbw/cwd in 16-bit mode", "66/67 not the last prefix", "0F 1F NOP with mod=11",
+    "reserved x87 encodings capstone rejects", "66 before MMX opcodes (SSE2 forms)"};
 
 /* The blanks of the Intel x87 maps: ModRM C0-FF per escape (bit n = C0 + n),
  * and the reserved reg values of the memory forms. */
@@ -204,7 +203,8 @@ static int capstone_exception(const struct insn *in, bool def32, bool cs_ok, con
     }
     if (!cs_ok && in->op == 0x11F && in->mod == 3)
         return EXC_NOP_REG;
-    if (cs_ok && in->os32 != def32 && ((in->op >= 0x160 && in->op <= 0x17F) || (in->op >= 0x1D0 && in->op <= 0x1FF)))
+    if (cs_ok && in->os32 != def32 &&
+        ((in->op >= 0x160 && in->op <= 0x17F) || (in->op >= 0x1D0 && in->op <= 0x1FF)))
         return EXC_MMX_SSE2;
     if (!cs_ok && (in->info->attr & A_FPU) && x87_reserved(in))
         return EXC_X87_RESERVED;

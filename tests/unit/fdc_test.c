@@ -19,7 +19,10 @@ static void fill_sector(uint8_t *s, uint32_t lba)
     memcpy(s, &lba, 4);
 }
 
-static uint8_t msr(struct machine *m) { return in8(m, 0x3F4); }
+static uint8_t msr(struct machine *m)
+{
+    return in8(m, 0x3F4);
+}
 
 static void cmd(struct machine *m, const uint8_t *b, int n)
 {

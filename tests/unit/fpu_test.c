@@ -32,9 +32,9 @@ static int failures;
     } while (0)
 
 /* Guest layout: code at 0:0100, FSAVE image at 0:2000, data at 0:3000. */
-#define G_CODE 0x100
-#define G_IMG 0x2000
-#define G_DATA 0x3000
+#define G_CODE   0x100
+#define G_IMG    0x2000
+#define G_DATA   0x3000
 #define IMG_SIZE 108
 
 static struct machine *mk(enum cpu_model model)
@@ -92,7 +92,7 @@ static void img_init(uint8_t *img, uint16_t cw, int top, int n)
     memcpy(img + 4, &sw, 2);
     for (int i = 0; i < n; i++) {
         int p = (top + i) & 7;
-        tw &= (uint16_t)~(3u << (2 * p)); /* valid; the CPU reclassifies */
+        tw &= (uint16_t) ~(3u << (2 * p)); /* valid; the CPU reclassifies */
     }
     memcpy(img + 8, &tw, 2);
 }
@@ -102,7 +102,8 @@ static void img_init(uint8_t *img, uint16_t cw, int top, int n)
 /* Arithmetic flags (CF PF ZF) both sides start with, for FCMOVcc. */
 static uint8_t start_flags;
 
-static uint32_t guest_exec(struct machine *m, const uint8_t *insn, int ilen, uint8_t *img, uint8_t *data, int dlen)
+static uint32_t guest_exec(struct machine *m, const uint8_t *insn, int ilen, uint8_t *img, uint8_t *data,
+                           int dlen)
 {
     uint8_t code[64];
     int n = 0;
@@ -132,8 +133,8 @@ static uint8_t *host_code, *host_img, *host_data;
 
 static void host_init(void)
 {
-    uint8_t *p = mmap(NULL, 1 << 16, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT,
-                      -1, 0);
+    uint8_t *p = mmap(NULL, 1 << 16, PROT_READ | PROT_WRITE | PROT_EXEC,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
     if (p == MAP_FAILED) {
         host_code = NULL;
         return;
@@ -161,7 +162,7 @@ static uint32_t host_exec(const uint8_t *insn, int ilen, uint8_t *img, uint8_t *
     memcpy(host_img, img, IMG_SIZE);
     if (dlen)
         memcpy(host_data, data, (size_t)dlen);
-    uint64_t (*fn)(void *, void *) = (uint64_t (*)(void *, void *))(void *)host_code;
+    uint64_t (*fn)(void *, void *) = (uint64_t(*)(void *, void *))(void *)host_code;
     uint32_t fl = (uint32_t)fn(host_data, host_img);
     memcpy(img, host_img, IMG_SIZE);
     if (dlen)
@@ -241,12 +242,12 @@ struct xcase {
     const char *name;
     uint8_t bytes[6];
     int len;
-    int nops;    /* register operands */
-    int dlen;    /* memory operand bytes at [ebx] */
-    int spread;  /* exponent spread between operands */
-    bool trans;  /* transcendental: counted, reported, gated at 99% */
-    bool flags;  /* compare EFLAGS ZF PF CF */
-    bool mmx;    /* all eight registers random bits */
+    int nops;   /* register operands */
+    int dlen;   /* memory operand bytes at [ebx] */
+    int spread; /* exponent spread between operands */
+    bool trans; /* transcendental: counted, reported, gated at 99% */
+    bool flags; /* compare EFLAGS ZF PF CF */
+    bool mmx;   /* all eight registers random bits */
 };
 
 static const struct xcase xcases[] = {
@@ -485,11 +486,11 @@ static void host_crosscheck(int per_case)
                 failures++;
         }
     }
-    printf("host cross-check: exact ops %ld/%ld, transcendentals %ld/%ld\n", total_ok, total, trans_ok, trans_total);
+    printf("host cross-check: exact ops %ld/%ld, transcendentals %ld/%ld\n", total_ok, total, trans_ok,
+           trans_total);
     machine_destroy(m);
 }
 #endif
-
 
 /* ------------------------------------------------------------------ */
 /* Known values, checked on every host. */
@@ -534,7 +535,8 @@ static void known_values(void)
     static const uint64_t l2e[4] = {0xB8AA3B295C17F0BCull, 0xB8AA3B295C17F0BBull, 0xB8AA3B295C17F0BCull,
                                     0xB8AA3B295C17F0BBull};
     for (int rc = 0; rc < 4; rc++) {
-        static const uint8_t code[] = {0xDB, 0xE3, 0xD9, 0x2E, 0x00, 0x20, 0xD9, 0xEB, 0xD9, 0xE9, 0xD9, 0xEA, 0xF4};
+        static const uint8_t code[] = {0xDB, 0xE3, 0xD9, 0x2E, 0x00, 0x20, 0xD9,
+                                       0xEB, 0xD9, 0xE9, 0xD9, 0xEA, 0xF4};
         uint16_t cw = (uint16_t)(0x037F | rc << 10);
         mem_write_block(m, G_IMG, &cw, 2);
         prog(m, code, sizeof(code));
@@ -557,7 +559,8 @@ static void known_values(void)
     static const uint16_t pcs[3] = {0x007F, 0x027F, 0x037F};
     for (int k = 0; k < 3; k++) {
         /* FLDCW; FLD1; FILD word [0x2002] (3); FDIVP; HLT */
-        static const uint8_t code[] = {0xDB, 0xE3, 0xD9, 0x2E, 0x00, 0x20, 0xD9, 0xE8, 0xDF, 0x06, 0x02, 0x20, 0xDE, 0xF9, 0xF4};
+        static const uint8_t code[] = {0xDB, 0xE3, 0xD9, 0x2E, 0x00, 0x20, 0xD9, 0xE8,
+                                       0xDF, 0x06, 0x02, 0x20, 0xDE, 0xF9, 0xF4};
         uint16_t w[2] = {pcs[k], 3};
         mem_write_block(m, G_IMG, w, 4);
         prog(m, code, sizeof(code));
@@ -600,30 +603,31 @@ static void known_values(void)
     /* FNSAVE in the 16-bit real-mode format (SDM 1 figure 8-12): CW SW TW,
      * the 20-bit linear FIP with FOP, the data pointer, then ST(0)-ST(7). */
     {
-        static const uint8_t code[] = {0xDB, 0xE3, 0xD9, 0xE8, 0xDD, 0x06, 0x40, 0x20, 0xDD, 0x36, 0x00, 0x20, 0xF4};
+        static const uint8_t code[] = {0xDB, 0xE3, 0xD9, 0xE8, 0xDD, 0x06, 0x40,
+                                       0x20, 0xDD, 0x36, 0x00, 0x20, 0xF4};
         uint64_t two = 0x4000000000000000ull;
         mem_write_block(m, G_IMG + 0x40, &two, 8);
         prog(m, code, sizeof(code));
         uint16_t img[47];
         mem_read_block(m, G_IMG, img, sizeof(img));
         CHECK_EQ(img[0], 0x037F);
-        CHECK_EQ(img[1], 0x3000);          /* TOP = 6 */
-        CHECK_EQ(img[2], 0x0FFF);          /* R6 and R7 valid */
-        CHECK_EQ(img[3], G_CODE + 4);      /* FLD m64 at 0:0104 */
-        CHECK_EQ(img[4], 0x0506);          /* FOP DD 06 */
-        CHECK_EQ(img[5], G_IMG + 0x40);    /* operand offset */
+        CHECK_EQ(img[1], 0x3000);       /* TOP = 6 */
+        CHECK_EQ(img[2], 0x0FFF);       /* R6 and R7 valid */
+        CHECK_EQ(img[3], G_CODE + 4);   /* FLD m64 at 0:0104 */
+        CHECK_EQ(img[4], 0x0506);       /* FOP DD 06 */
+        CHECK_EQ(img[5], G_IMG + 0x40); /* operand offset */
         CHECK_EQ(img[6], 0);
-        CHECK_EQ(img[7 + 3], 0x8000);      /* ST(0) = 2.0 */
+        CHECK_EQ(img[7 + 3], 0x8000); /* ST(0) = 2.0 */
         CHECK_EQ(img[7 + 4], 0x4000);
-        CHECK_EQ(img[12 + 3], 0x8000);     /* ST(1) = 1.0 */
+        CHECK_EQ(img[12 + 3], 0x8000); /* ST(1) = 1.0 */
         CHECK_EQ(img[12 + 4], 0x3FFF);
         CHECK_EQ(c->fpu.tw, 0xFFFF); /* FNSAVE reinitialises */
     }
     /* Unmasked ZE: 1/0 sets ES; the next waiting instruction takes #MF
      * (CR0.NE=1) through IVT entry 16. */
     {
-        static const uint8_t code[] = {0xDB, 0xE3, 0xD9, 0x2E, 0x00, 0x20, 0xD9, 0xE8, 0xD9, 0xEE,
-                                       0xDE, 0xF9, 0x9B, 0xF4};
+        static const uint8_t code[] = {0xDB, 0xE3, 0xD9, 0x2E, 0x00, 0x20, 0xD9,
+                                       0xE8, 0xD9, 0xEE, 0xDE, 0xF9, 0x9B, 0xF4};
         uint16_t cw = 0x037B;
         mem_write_block(m, G_IMG, &cw, 2);
         uint16_t vec[2] = {0x0300, 0};

@@ -43,7 +43,10 @@ static void file_sector(const char *path, uint32_t lba, uint8_t *out)
     close(fd);
 }
 
-static uint16_t in16(struct machine *m, uint16_t port) { return (uint16_t)bus_io_read(m, port, 2); }
+static uint16_t in16(struct machine *m, uint16_t port)
+{
+    return (uint16_t)bus_io_read(m, port, 2);
+}
 
 static void read_words(struct machine *m, uint16_t base, uint8_t *buf, int bytes)
 {
@@ -104,7 +107,10 @@ static int packet(struct machine *m, const uint8_t *cdb, uint16_t limit, uint8_t
     return n;
 }
 
-static uint8_t atapi_status(struct machine *m) { return in8(m, 0x177); }
+static uint8_t atapi_status(struct machine *m)
+{
+    return in8(m, 0x177);
+}
 
 int main(void)
 {

@@ -10,13 +10,13 @@
 
 static int failures, checks;
 
-#define CHECK(cond)                                                          \
-    do {                                                                     \
-        checks++;                                                            \
-        if (!(cond)) {                                                       \
-            failures++;                                                      \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-        }                                                                    \
+#define CHECK(cond)                                                                                          \
+    do {                                                                                                     \
+        checks++;                                                                                            \
+        if (!(cond)) {                                                                                       \
+            failures++;                                                                                      \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);                         \
+        }                                                                                                    \
     } while (0)
 
 static char tmpdir[256];
@@ -45,8 +45,9 @@ static void test_floppy_sizes(void)
         uint32_t size, c, h, s;
         enum floppy_type t;
     } cases[] = {
-        {163840, 40, 1, 8, FLOPPY_360K},   {184320, 40, 1, 9, FLOPPY_360K},   {327680, 40, 2, 8, FLOPPY_360K},
-        {368640, 40, 2, 9, FLOPPY_360K},   {737280, 80, 2, 9, FLOPPY_720K},   {1228800, 80, 2, 15, FLOPPY_1200K},
+        {163840, 40, 1, 8, FLOPPY_360K},    {184320, 40, 1, 9, FLOPPY_360K},
+        {327680, 40, 2, 8, FLOPPY_360K},    {368640, 40, 2, 9, FLOPPY_360K},
+        {737280, 80, 2, 9, FLOPPY_720K},    {1228800, 80, 2, 15, FLOPPY_1200K},
         {1474560, 80, 2, 18, FLOPPY_1440K}, {2949120, 80, 2, 36, FLOPPY_2880K},
     };
     for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {

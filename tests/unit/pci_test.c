@@ -84,7 +84,7 @@ int main(void)
     /* stdvga BAR0: 16 MB prefetchable at the fixed LFB. */
     CHECK_EQ(cfg_rd(m, 2, 0, 0x10, 4), VGA_LFB_BASE | 8u);
     cfg_wr(m, 2, 0, 0x10, 0xFFFFFFFFu, 4);
-    CHECK_EQ(cfg_rd(m, 2, 0, 0x10, 4), (uint32_t)~(VGA_VRAM_SIZE - 1) | 8u);
+    CHECK_EQ(cfg_rd(m, 2, 0, 0x10, 4), (uint32_t) ~(VGA_VRAM_SIZE - 1) | 8u);
     cfg_wr(m, 2, 0, 0x10, 0xFD000000u, 4);
     CHECK_EQ(cfg_rd(m, 2, 0, 0x10, 4), VGA_LFB_BASE | 8u);
 

@@ -10,20 +10,20 @@
 #include "devices/video/vga.h"
 
 static int failures;
-#define CHECK(cond)                                                                                              \
-    do {                                                                                                         \
-        if (!(cond)) {                                                                                           \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);                             \
-            failures++;                                                                                          \
-        }                                                                                                        \
+#define CHECK(cond)                                                                                          \
+    do {                                                                                                     \
+        if (!(cond)) {                                                                                       \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);                         \
+            failures++;                                                                                      \
+        }                                                                                                    \
     } while (0)
-#define CHECK_EQ(a, b)                                                                                           \
-    do {                                                                                                         \
-        unsigned long long a_ = (unsigned long long)(a), b_ = (unsigned long long)(b);                           \
-        if (a_ != b_) {                                                                                          \
-            fprintf(stderr, "%s:%d: %s == 0x%llx, expected 0x%llx\n", __FILE__, __LINE__, #a, a_, b_);           \
-            failures++;                                                                                          \
-        }                                                                                                        \
+#define CHECK_EQ(a, b)                                                                                       \
+    do {                                                                                                     \
+        unsigned long long a_ = (unsigned long long)(a), b_ = (unsigned long long)(b);                       \
+        if (a_ != b_) {                                                                                      \
+            fprintf(stderr, "%s:%d: %s == 0x%llx, expected 0x%llx\n", __FILE__, __LINE__, #a, a_, b_);       \
+            failures++;                                                                                      \
+        }                                                                                                    \
     } while (0)
 
 static struct machine *new_machine(void)
@@ -46,18 +46,36 @@ static struct machine *new_machine(void)
     return m;
 }
 
-static void outb(struct machine *m, uint16_t port, uint8_t v) { bus_io_write(m, port, v, 1); }
-static uint8_t inb(struct machine *m, uint16_t port) { return (uint8_t)bus_io_read(m, port, 1); }
-static void seq(struct machine *m, uint8_t i, uint8_t v) { outb(m, 0x3C4, i), outb(m, 0x3C5, v); }
-static void gc(struct machine *m, uint8_t i, uint8_t v) { outb(m, 0x3CE, i), outb(m, 0x3CF, v); }
-static void crtc(struct machine *m, uint8_t i, uint8_t v) { outb(m, 0x3D4, i), outb(m, 0x3D5, v); }
+static void outb(struct machine *m, uint16_t port, uint8_t v)
+{
+    bus_io_write(m, port, v, 1);
+}
+static uint8_t inb(struct machine *m, uint16_t port)
+{
+    return (uint8_t)bus_io_read(m, port, 1);
+}
+static void seq(struct machine *m, uint8_t i, uint8_t v)
+{
+    outb(m, 0x3C4, i), outb(m, 0x3C5, v);
+}
+static void gc(struct machine *m, uint8_t i, uint8_t v)
+{
+    outb(m, 0x3CE, i), outb(m, 0x3CF, v);
+}
+static void crtc(struct machine *m, uint8_t i, uint8_t v)
+{
+    outb(m, 0x3D4, i), outb(m, 0x3D5, v);
+}
 static uint8_t rd(struct machine *m, uint32_t a)
 {
     uint8_t v;
     mem_read_block(m, a, &v, 1);
     return v;
 }
-static void wr(struct machine *m, uint32_t a, uint8_t v) { mem_write_block(m, a, &v, 1); }
+static void wr(struct machine *m, uint32_t a, uint8_t v)
+{
+    mem_write_block(m, a, &v, 1);
+}
 
 static uint8_t plane_byte(struct machine *m, int plane, uint32_t a)
 {

@@ -156,8 +156,7 @@ struct disk_image *image_open(const char *path, bool readonly, char *err, size_t
 int image_set_type(struct disk_image *img, enum image_type type, char *err, size_t errlen)
 {
     switch (type) {
-    case IMAGE_RAW:
-        break;
+    case IMAGE_RAW: break;
     case IMAGE_FLOPPY:
         if (image_guess_floppy(img->size, &img->geom, &img->floppy_type) < 0) {
             snprintf(err, errlen,
@@ -170,8 +169,9 @@ int image_set_type(struct disk_image *img, enum image_type type, char *err, size
         break;
     case IMAGE_HDD: {
         if (img->size < 512 || img->size % 512) {
-            snprintf(err, errlen, "hard disk image '%s' has %llu bytes, not a whole number of 512-byte sectors",
-                     img->path, (unsigned long long)img->size);
+            snprintf(err, errlen,
+                     "hard disk image '%s' has %llu bytes, not a whole number of 512-byte sectors", img->path,
+                     (unsigned long long)img->size);
             return -1;
         }
         if (img->size > (1ull << 41)) {

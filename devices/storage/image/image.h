@@ -8,10 +8,10 @@
 #include <stdint.h>
 
 enum image_type {
-    IMAGE_RAW,    /* opened, not yet typed: 512-byte sectors, no geometry */
+    IMAGE_RAW, /* opened, not yet typed: 512-byte sectors, no geometry */
     IMAGE_FLOPPY,
     IMAGE_HDD,
-    IMAGE_CDROM,  /* 2048-byte sectors, always read-only */
+    IMAGE_CDROM, /* 2048-byte sectors, always read-only */
 };
 
 struct disk_geometry {
@@ -32,9 +32,9 @@ enum floppy_type {
 struct disk_image {
     int fd;
     char *path;
-    uint64_t size;         /* bytes */
-    uint32_t sector_size;  /* 512, or 2048 for CD */
-    uint64_t sectors;      /* whole sectors in the image */
+    uint64_t size;        /* bytes */
+    uint32_t sector_size; /* 512, or 2048 for CD */
+    uint64_t sectors;     /* whole sectors in the image */
     bool readonly;
     enum image_type type;
     struct disk_geometry geom; /* floppy: the media; hard disk: physical */
