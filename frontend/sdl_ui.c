@@ -4,8 +4,6 @@
 #include "frontend/sdl_ui.h"
 
 #include <SDL.h>
-#include <langinfo.h>
-#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +35,7 @@ struct ui {
     struct sdl_display *display;
     struct sdl_audio *audio;
     char name[96];
-    const char *dash; /* the title's separator: an em dash if it can be shown */
+    const char *dash; /* the title's separator */
     bool paused;
     bool grabbed;      /* the mouse is captured (relative mode) */
     bool redraw;       /* the window needs presenting (exposed, resized) */
@@ -166,16 +164,10 @@ struct ui *ui_open(struct machine *m, struct pacing *pace, char *err, size_t err
     }
     ui->m = m;
     ui->pace = pace;
-    /* Xlib sets the UTF-8 window title only under a UTF-8 locale, and a
-     * program starts in "C": take the user's, or C.UTF-8, for character
-     * types only (numbers keep printing with a point). */
+    /* The title stays ASCII: X clients in a non-UTF-8 locale (window
+     * lists, xdotool in a bare CI environment) read a UTF-8 title as
+     * empty. */
     ui->dash = " - ";
-    if (setlocale(LC_CTYPE, "") && !strcmp(nl_langinfo(CODESET), "UTF-8"))
-        ui->dash = " — ";
-    else if (setlocale(LC_CTYPE, "C.UTF-8") && !strcmp(nl_langinfo(CODESET), "UTF-8"))
-        ui->dash = " — ";
-    else
-        setlocale(LC_CTYPE, "C");
     ui_machine_name(m, ui->name, sizeof(ui->name));
     ui->display = sdl_display_open("rex86", err, errlen);
     if (!ui->display) {
