@@ -349,6 +349,42 @@ static void clear_inaccessible_segs(struct cpu *c)
     }
 }
 
+/* The checks RETF and IRET make of the code segment they return to
+ * (SDM 2A RET/IRET): not null, code, RPL >= CPL, DPL rules for conforming
+ * and non-conforming code, present, and EIP inside the limit. Returns the
+ * EIP, truncated for a 16-bit return. */
+static uint32_t check_return_target(struct cpu *c, uint16_t sel, uint32_t ip, bool os32, struct desc *d)
+{
+    if ((sel & ~3) == 0)
+        cpu_exception(c, EXC_GP, 0);
+    if (!desc_read(c, sel, d))
+        cpu_exception(c, EXC_GP, sel & ~3);
+    int rpl = sel & 3;
+    if ((d->type & 0x18) != 0x18 || rpl < c->cpl)
+        cpu_exception(c, EXC_GP, sel & ~3);
+    if ((d->type & 0x4) ? d->dpl > rpl : d->dpl != rpl)
+        cpu_exception(c, EXC_GP, sel & ~3);
+    if (!(d->flags & SEGF_P))
+        cpu_exception(c, EXC_NP, sel & ~3);
+    if (!os32)
+        ip &= 0xFFFF;
+    if (ip > d->limit)
+        cpu_exception(c, EXC_GP, 0);
+    return ip;
+}
+
+/* The stack a return to an outer level switches to: a writable data
+ * segment at the new privilege, present (SDM 2A RET/IRET). */
+static void check_outer_ss(struct cpu *c, uint16_t nss, int rpl, struct desc *sd)
+{
+    if ((nss & ~3) == 0 || !desc_read(c, nss, sd))
+        cpu_exception(c, EXC_GP, nss & ~3);
+    if ((nss & 3) != rpl || sd->dpl != rpl || (sd->type & 0x1A) != 0x12)
+        cpu_exception(c, EXC_GP, nss & ~3);
+    if (!(sd->flags & SEGF_P))
+        cpu_exception(c, EXC_SS, nss & ~3);
+}
+
 void pm_ret_far(struct cpu *c, bool os32, uint16_t extra)
 {
     int size = os32 ? 4 : 2;
@@ -356,21 +392,8 @@ void pm_ret_far(struct cpu *c, bool os32, uint16_t extra)
     uint32_t ip = cpu_read(c, S_SS, sp, size);
     uint16_t sel = (uint16_t)cpu_read(c, S_SS, (sp + (uint32_t)size) & m, 2);
     struct desc d;
-    if ((sel & ~3) == 0)
-        cpu_exception(c, EXC_GP, 0);
-    if (!desc_read(c, sel, &d))
-        cpu_exception(c, EXC_GP, sel & ~3);
+    ip = check_return_target(c, sel, ip, os32, &d);
     int rpl = sel & 3;
-    if ((d.type & 0x18) != 0x18 || rpl < c->cpl)
-        cpu_exception(c, EXC_GP, sel & ~3);
-    if ((d.type & 0x4) ? d.dpl > rpl : d.dpl != rpl)
-        cpu_exception(c, EXC_GP, sel & ~3);
-    if (!(d.flags & SEGF_P))
-        cpu_exception(c, EXC_NP, sel & ~3);
-    if (!os32)
-        ip &= 0xFFFF;
-    if (ip > d.limit)
-        cpu_exception(c, EXC_GP, 0);
     if (rpl == c->cpl) {
         load_cs(c, sel, &d, c->cpl);
         sp_set(c, sp + 2u * (uint32_t)size + extra);
@@ -382,12 +405,7 @@ void pm_ret_far(struct cpu *c, bool os32, uint16_t extra)
     uint32_t nesp = cpu_read(c, S_SS, base & m, size);
     uint16_t nss = (uint16_t)cpu_read(c, S_SS, (base + (uint32_t)size) & m, 2);
     struct desc sd;
-    if ((nss & ~3) == 0 || !desc_read(c, nss, &sd))
-        cpu_exception(c, EXC_GP, nss & ~3);
-    if ((nss & 3) != rpl || sd.dpl != rpl || (sd.type & 0x1A) != 0x12)
-        cpu_exception(c, EXC_GP, nss & ~3);
-    if (!(sd.flags & SEGF_P))
-        cpu_exception(c, EXC_SS, nss & ~3);
+    check_outer_ss(c, nss, rpl, &sd);
     load_cs(c, sel, &d, rpl);
     desc_set_accessed(c, &sd);
     seg_load_desc(c, S_SS, nss, &sd);
@@ -474,21 +492,8 @@ void pm_iret(struct cpu *c, bool os32)
         return;
     }
     struct desc d;
-    if ((sel & ~3) == 0)
-        cpu_exception(c, EXC_GP, 0);
-    if (!desc_read(c, sel, &d))
-        cpu_exception(c, EXC_GP, sel & ~3);
+    ip = check_return_target(c, sel, ip, os32, &d);
     int rpl = sel & 3;
-    if ((d.type & 0x18) != 0x18 || rpl < c->cpl)
-        cpu_exception(c, EXC_GP, sel & ~3);
-    if ((d.type & 0x4) ? d.dpl > rpl : d.dpl != rpl)
-        cpu_exception(c, EXC_GP, sel & ~3);
-    if (!(d.flags & SEGF_P))
-        cpu_exception(c, EXC_NP, sel & ~3);
-    if (!os32)
-        ip &= 0xFFFF;
-    if (ip > d.limit)
-        cpu_exception(c, EXC_GP, 0);
     /* Which EFLAGS bits the return may change at the old CPL. */
     uint32_t mask = F_CF | F_PF | F_AF | F_ZF | F_SF | F_TF | F_DF | F_OF | F_NT;
     if (os32)
@@ -511,12 +516,7 @@ void pm_iret(struct cpu *c, bool os32)
     uint32_t nesp = cpu_read(c, S_SS, (sp + 3u * (uint32_t)size) & m, size);
     uint16_t nss = (uint16_t)cpu_read(c, S_SS, (sp + 4u * (uint32_t)size) & m, 2);
     struct desc sd;
-    if ((nss & ~3) == 0 || !desc_read(c, nss, &sd))
-        cpu_exception(c, EXC_GP, nss & ~3);
-    if ((nss & 3) != rpl || sd.dpl != rpl || (sd.type & 0x1A) != 0x12)
-        cpu_exception(c, EXC_GP, nss & ~3);
-    if (!(sd.flags & SEGF_P))
-        cpu_exception(c, EXC_SS, nss & ~3);
+    check_outer_ss(c, nss, rpl, &sd);
     load_cs(c, sel, &d, rpl);
     c->eip = ip;
     /* Flags with the old CPL's rights, then the new stack. */
