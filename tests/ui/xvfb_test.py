@@ -21,26 +21,31 @@ def skip(msg):
 
 
 def start_xvfb():
-    """Xvfb on the first display number with no lock file; returns (proc, ":N")."""
-    for n in range(91, 160):
-        if os.path.exists("/tmp/.X%d-lock" % n) or os.path.exists("/tmp/.X11-unix/X%d" % n):
-            continue
-        proc = subprocess.Popen(
-            ["Xvfb", ":%d" % n, "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                break  # lost a race for this display number: try the next
-            if os.path.exists("/tmp/.X11-unix/X%d" % n):
-                return proc, ":%d" % n
-            time.sleep(0.05)
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    skip("could not start Xvfb on any display")
+    """Xvfb on a display number it picks itself; returns (proc, ":N").
+
+    -displayfd makes Xvfb write the number only once it accepts clients, so
+    rex86 never races the server's start-up (a socket file alone is not
+    enough: SDL's XOpenDisplay can come before the server listens)."""
+    rfd, wfd = os.pipe()
+    proc = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(wfd), "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        pass_fds=(wfd,),
+    )
+    os.close(wfd)
+    number = b""
+    with os.fdopen(rfd, "rb") as r:
+        while not number.endswith(b"\n"):
+            chunk = r.read(1)  # EOF when Xvfb exits without a display
+            if not chunk:
+                break
+            number += chunk
+    if not number.strip().isdigit():
+        proc.kill()
+        proc.wait()
+        skip("could not start Xvfb (-displayfd gave %r)" % number)
+    return proc, ":" + number.strip().decode()
 
 
 def xdotool(env, *args):
