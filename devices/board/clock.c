@@ -144,18 +144,24 @@ void clock_sync(struct machine *m)
     clock_fire_due(m);
 }
 
-bool clock_skip_to_next(struct machine *m)
+bool clock_skip_until(struct machine *m, uint64_t limit)
 {
     struct clock *c = &m->clock;
     clock_advance(m);
     if (!c->head)
         return false;
-    if (c->head->when > c->now_ns) {
-        c->now_ns = c->head->when;
+    uint64_t to = c->head->when < limit ? c->head->when : limit;
+    if (to > c->now_ns) {
+        c->now_ns = to;
         c->frac = 0;
     }
     clock_fire_due(m);
     return true;
+}
+
+bool clock_skip_to_next(struct machine *m)
+{
+    return clock_skip_until(m, UINT64_MAX);
 }
 
 uint64_t clock_next_deadline(struct machine *m)

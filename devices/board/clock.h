@@ -56,6 +56,9 @@ void clock_sync(struct machine *m);
  * no event is armed. */
 bool clock_skip_to_next(struct machine *m);
 
+/* The same, but never past `limit` (virtual ns): an idle run loop stops at
+ * its slice's end to look at input instead of sleeping to a far timer. */
+bool clock_skip_until(struct machine *m, uint64_t limit);
 /* Virtual time of the next armed event (UINT64_MAX when none). */
 uint64_t clock_next_deadline(struct machine *m);
 /* Save/restore virtual time. clock_load rebases on the CPU's current icount

@@ -247,8 +247,13 @@ enum machine_stop machine_run(struct machine *m, uint64_t ns)
                 machine_request_stop(m, STOP_HALTED);
                 break;
             }
-            /* Idle: jump virtual time to the next device event. */
-            if (!clock_skip_to_next(m)) {
+            /* Idle: jump virtual time to the next device event, but not
+             * past the slice's end. The frontend reads the keyboard and
+             * the control API between slices; a jump to a timer 55 ms
+             * away (DOS) or seconds away (a tickless kernel) would be
+             * paced out in host time before a key typed meanwhile is
+             * seen. */
+            if (!clock_skip_until(m, deadline)) {
                 machine_request_stop(m, STOP_HALTED);
                 break;
             }

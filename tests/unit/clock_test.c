@@ -209,12 +209,44 @@ static void test_skip_and_save(void)
     machine_destroy(m);
 }
 
+/* A guest halted with interrupts on, its next timer a second away: each
+ * machine_run slice ends on time instead of skipping to the timer, so the
+ * frontend sees input every slice (the latency of a key typed at an idle
+ * DOS prompt or a tickless kernel), and the timer still fires on time. */
+static void test_idle_slices(void)
+{
+    struct machine *m = new_machine(100000000);
+    struct log log = {.n = 0};
+    struct tagged a = {&log, 'a', {0}};
+    clock_event_init(&a.ev, "a", log_cb, &a);
+    uint64_t t0 = clock_now(m);
+    clock_event_arm(m, &a.ev, t0 + 1000000000);
+    m->cpu.halted = true;
+    m->cpu.eflags |= F_IF;
+    int slices = 0;
+    while (log.n == 0 && slices < 1000) {
+        uint64_t before = clock_now(m);
+        enum machine_stop why = machine_run(m, 5000000);
+        CHECK_EQ(why, STOP_SLICE);
+        CHECK_EQ(clock_now(m) - before, 5000000);
+        slices++;
+    }
+    CHECK_EQ(slices, 200);
+    CHECK_EQ(log.n, 1);
+    CHECK_EQ(clock_now(m), t0 + 1000000000);
+    CHECK(m->cpu.halted);
+    /* Nothing armed and nothing else to wake it: the run says so. */
+    CHECK_EQ(machine_run(m, 5000000), STOP_HALTED);
+    machine_destroy(m);
+}
+
 int main(void)
 {
     test_conversion();
     test_order_and_budget();
     test_periodic();
     test_skip_and_save();
+    test_idle_slices();
     if (failures) {
         fprintf(stderr, "clock_test: %d failure(s)\n", failures);
         return 1;
