@@ -67,10 +67,11 @@ class Client:
         except ValueError:
             fail("the reply is not JSON: %r" % line)
 
-    def request(self, obj):
+    def request(self, obj, quiet=False):
         self.send_line(json.dumps(obj))
         r = self.reply()
-        print("  %s -> %s" % (json.dumps(obj), json.dumps(r)[:200]), flush=True)
+        if not quiet:
+            print("  %s -> %s" % (json.dumps(obj), json.dumps(r)[:200]), flush=True)
         return r
 
     def close(self):
@@ -154,6 +155,15 @@ def lit_fraction(rows, y0, y1):
             total += 1
             lit += px != (0, 0, 0)
     return lit / total if total else 0.0
+
+
+def picture_stats(path):
+    """(width, height, distinct colours, share of pixels not black)."""
+    w, h, rows = read_png(path)
+    colours = set()
+    for row in rows:
+        colours.update(row)
+    return w, h, len(colours), lit_fraction(rows, 0, h)
 
 
 def check_text_screenshot(path, text_row, blank_from_row):
