@@ -64,6 +64,9 @@ void mem_set_a20(struct machine *m, bool on)
     m->mem.a20 = on;
     m->mem.mask = on ? m->mem.addr_mask : (m->mem.addr_mask & ~(1u << 20));
     m->mem.generation++;
+    /* The soft TLB folds A20 into its host addends: entries filled under
+     * the old gate must go now, not at the next miss. */
+    cpu_tlb_flush(&m->cpu);
 }
 
 bool mem_get_a20(struct machine *m)
