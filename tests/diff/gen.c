@@ -927,6 +927,10 @@ void gen_int(struct gen *g)
     uint32_t total = 0;
     for (size_t k = 0; k < sizeof(weights); k++)
         total += weights[k];
+    if (g->jit && chance(g, 12)) {
+        gen_jit_extra(g);
+        return;
+    }
     uint32_t r = rn(g, total), k = 0;
     while (r >= weights[k])
         r -= weights[k++];
@@ -1064,9 +1068,15 @@ const char *gen_class_name(enum gen_class c)
 
 void gen_sequence(struct gen_seq *s, uint64_t seed, uint32_t index, enum gen_class only)
 {
+    gen_sequence_ex(s, seed, index, only, 0);
+}
+
+void gen_sequence_ex(struct gen_seq *s, uint64_t seed, uint32_t index, enum gen_class only, unsigned flags)
+{
     memset(s, 0, sizeof(*s));
     struct gen g;
     memset(&g, 0, sizeof(g));
+    g.jit = (flags & GEN_F_JIT) != 0;
     g.rng = splitmix(splitmix(seed) ^ (0xD1B54A32D192ED03ull * (index + 1ull))) | 1;
     g.code = s->dc.code;
     g.seq = s;

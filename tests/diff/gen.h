@@ -50,6 +50,11 @@ struct gen_seq {
 /* The sequence `index` of the run with `seed`; `only` forces a class
  * (GEN_CLASSES: the usual mix). Deterministic: no host randomness. */
 void gen_sequence(struct gen_seq *s, uint64_t seed, uint32_t index, enum gen_class only);
+/* The same with flags: GEN_F_JIT mixes in groups only a guest can run
+ * (gen_jit.c: 16-bit addressing through FS based on the scratch buffer,
+ * segment loads), for the interpreter-against-JIT comparison. */
+#define GEN_F_JIT 1u
+void gen_sequence_ex(struct gen_seq *s, uint64_t seed, uint32_t index, enum gen_class only, unsigned flags);
 const char *gen_class_name(enum gen_class c);
 /* The same sequence cut after its first `groups` groups, with the same
  * epilogue; false when a branch crosses that point. */

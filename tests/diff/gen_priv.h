@@ -34,6 +34,7 @@ struct gen {
     uint32_t len;
     uint64_t rng;
     enum gen_class cls;
+    bool jit;        /* GEN_F_JIT: the groups of gen_jit.c too */
     uint32_t undef;  /* EFLAGS bits undefined now */
     uint16_t fundef; /* x87 condition codes undefined now */
     int32_t depth;   /* bytes pushed below DIFF_STACK_TOP */
@@ -164,6 +165,7 @@ void gen_modrm(struct gen *g, int regf, const struct opnd *o);
 void gen_int(struct gen *g);
 void gen_x87(struct gen *g, bool trans);
 void gen_mmx(struct gen *g);
+void gen_jit_extra(struct gen *g);
 void gen_rand_fx80(struct gen *g, uint8_t *p);
 
 static inline void put32(uint8_t *p, uint32_t v)

@@ -1,0 +1,206 @@
+/* Differential testing: groups only the interpreter-against-JIT run uses
+ * (gen_sequence_ex with GEN_F_JIT), as the native runner cannot host them:
+ * 16-bit addressing (67h) through FS, which the guest bases on the scratch
+ * buffer (or leaves flat, when a segment load made it so: then the low 4 KB
+ * of guest RAM), 16-bit-address string instructions over the low 64 KB, and
+ * segment register loads and stores. */
+#include "gen_priv.h"
+#include "guest.h"
+
+/* The 16-bit address registers of ModRM rm 0-7: base, index (-1: none). */
+static const int a16_base[8] = {EBX, EBX, EBP, EBP, ESI, EDI, EBP, EBX};
+static const int a16_index[8] = {ESI, EDI, ESI, EDI, -1, -1, -1, -1};
+
+static void mov_r16(struct gen *g, int r, uint32_t v)
+{
+    b1(g, 0x66);
+    b1(g, 0xB8 + (uint32_t)r);
+    b2(g, v);
+}
+
+/* FS: [a16 form] for an operand of `size` bytes: sets the address
+ * registers' low halves (their high halves stay whatever they are, which
+ * 16-bit addressing must ignore), then the prefixes; returns the ModRM's
+ * mod and rm bits and the displacement to emit after it. */
+struct a16 {
+    uint32_t modrm; /* mod << 6 | rm */
+    int dsize;      /* 0, 1 or 2 */
+    uint32_t disp;
+};
+
+static struct a16 a16_operand(struct gen *g, int size)
+{
+    struct a16 a;
+    uint32_t target = 0x10 + rn(g, 0xFE0 - 0x10 - (uint32_t)size);
+    uint32_t rm = rn(g, 8), mod = rn(g, 3);
+    if (mod == 0 && rm == 6)
+        mod = chance(g, 50) ? 1 : 2;
+    a.dsize = mod == 0 ? 0 : (int)mod;
+    a.disp = mod == 1 ? (uint32_t)(int32_t)(int8_t)rn(g, 256) : mod == 2 ? rn(g, 65536) : 0;
+    if (chance(g, 8)) { /* [disp16] */
+        mod = 0;
+        rm = 6;
+        a.dsize = 2;
+        a.disp = target;
+    } else {
+        int base = a16_base[rm], index = a16_index[rm];
+        uint32_t iv = rn(g, 65536);
+        if (index >= 0)
+            mov_r16(g, index, iv);
+        else
+            iv = 0;
+        mov_r16(g, base, (target - a.disp - iv) & 0xFFFF);
+    }
+    a.modrm = mod << 6 | rm;
+    return a;
+}
+
+static void a16_emit(struct gen *g, uint32_t regf, const struct a16 *a)
+{
+    b1(g, a->modrm | (regf & 7) << 3);
+    if (a->dsize == 1)
+        b1(g, a->disp);
+    else if (a->dsize == 2)
+        b2(g, a->disp);
+}
+
+static int pick_size(struct gen *g)
+{
+    uint32_t r = rn(g, 3);
+    return r == 0 ? 1 : r == 1 ? 2 : 4;
+}
+
+/* A register that is not ESP, for a 16/32-bit destination. */
+static int dst16(struct gen *g)
+{
+    int r;
+    do
+        r = (int)rn(g, 8);
+    while (r == ESP);
+    return r;
+}
+
+static void g_a16_mem(struct gen *g)
+{
+    int size = pick_size(g);
+    uint32_t wbit = size != 1;
+    uint32_t op = rn(g, 8);
+    uint32_t kind = rn(g, 6);
+    if (kind <= 1 && (op == 2 || op == 3))
+        need_flags(g, FL_CF);
+    struct a16 a = a16_operand(g, kind == 5 ? 2 : size);
+    b1(g, 0x64); /* FS */
+    if (size == 2 && kind != 5)
+        b1(g, 0x66);
+    b1(g, 0x67);
+    switch (kind) {
+    case 0: /* op r/m, reg */
+        b1(g, op * 8 + wbit);
+        a16_emit(g, rn(g, 8), &a);
+        flags(g, FL_ALL, op == 1 || op == 4 || op == 6 ? FL_AF : 0);
+        break;
+    case 1: /* op reg, r/m */
+        b1(g, op * 8 + 2 + wbit);
+        a16_emit(g, op == 7 ? rn(g, 8) : (uint32_t)(size == 1 ? (int)rn(g, 8) : dst16(g)), &a);
+        flags(g, FL_ALL, op == 1 || op == 4 || op == 6 ? FL_AF : 0);
+        break;
+    case 2: /* mov r/m, reg */
+        b1(g, 0x88 + wbit);
+        a16_emit(g, rn(g, 8), &a);
+        break;
+    case 3: /* mov reg, r/m */
+        b1(g, 0x8A + wbit);
+        a16_emit(g, (uint32_t)(size == 1 ? (int)rn(g, 8) : dst16(g)), &a);
+        break;
+    case 4: /* inc/dec r/m */
+        b1(g, size == 1 ? 0xFE : 0xFF);
+        a16_emit(g, rn(g, 2), &a);
+        flags(g, FL_ALL & ~FL_CF, 0);
+        break;
+    default: /* movzx/movsx r32, r/m16 */
+        b1(g, 0x0F);
+        b1(g, chance(g, 50) ? 0xB7 : 0xBF);
+        a16_emit(g, (uint32_t)dst16(g), &a);
+        break;
+    }
+}
+
+/* REP MOVS/STOS/LODS/CMPS/SCAS with 16-bit addresses: CX, SI, DI (their
+ * high halves stay), DS:SI and ES:DI in the low 64 KB of the flat segments. */
+static void g_a16_string(struct gen *g)
+{
+    static const uint8_t ops[5] = {0xA4, 0xA6, 0xAA, 0xAC, 0xAE};
+    int k = (int)rn(g, 5);
+    int size = pick_size(g);
+    bool cmp = ops[k] == 0xA6 || ops[k] == 0xAE;
+    if (chance(g, 30))
+        b1(g, chance(g, 50) ? 0xFC : 0xFD);
+    mov_r16(g, ESI, 0x100 + rn(g, 0xFD00));
+    mov_r16(g, EDI, 0x100 + rn(g, 0xFD00));
+    uint32_t rep = rn(g, 3), count = 1;
+    if (rep) {
+        count = rn(g, 13);
+        mov_r16(g, ECX, count);
+    }
+    if (size == 2)
+        b1(g, 0x66);
+    b1(g, 0x67);
+    if (rep)
+        b1(g, cmp && rep == 2 ? 0xF2 : 0xF3);
+    b1(g, ops[k] + (size != 1));
+    if (cmp && count)
+        flags(g, FL_ALL, 0);
+}
+
+/* Segment loads and stores: FS/GS between the flat and the scratch
+ * segment, DS/ES/SS reloaded with the flat one; PUSH/POP of segment
+ * registers in pairs (the stack depth is unchanged). */
+static void g_sreg(struct gen *g)
+{
+    uint32_t sel = chance(g, 50) ? SEL_UDATA : SEL_USCR;
+    int r = dst16(g);
+    switch (rn(g, 6)) {
+    case 0: /* mov r16, sel ; mov fs|gs, r16 */
+        mov_r16(g, r, sel);
+        b1(g, 0x8E);
+        b1(g, 0xC0 | (chance(g, 50) ? 4u : 5u) << 3 | (uint32_t)r);
+        break;
+    case 1: /* mov r16, flat ; mov ds|es|ss, r16 */
+        mov_r16(g, r, SEL_UDATA);
+        b1(g, 0x8E);
+        b1(g, 0xC0 | (uint32_t)(rn(g, 3) == 0 ? 0 : rn(g, 2) ? 2 : 3) << 3 | (uint32_t)r);
+        break;
+    case 2: /* mov r16, sreg */
+        b1(g, 0x66);
+        b1(g, 0x8C);
+        b1(g, 0xC0 | rn(g, 6) << 3 | (uint32_t)r);
+        break;
+    case 3: /* push fs|gs ; pop fs|gs */
+        b1(g, 0x0F);
+        b1(g, chance(g, 50) ? 0xA0 : 0xA8);
+        b1(g, 0x0F);
+        b1(g, chance(g, 50) ? 0xA1 : 0xA9);
+        break;
+    case 4: /* push ds|es|ss ; pop ds|es */
+        b1(g, (uint32_t[]){0x1E, 0x06, 0x16}[rn(g, 3)]);
+        b1(g, chance(g, 50) ? 0x1F : 0x07);
+        break;
+    default: /* 16-bit push and pop of a segment register */
+        b1(g, 0x66);
+        b1(g, chance(g, 50) ? 0x1E : 0x06);
+        b1(g, 0x66);
+        b1(g, chance(g, 50) ? 0x1F : 0x07);
+        break;
+    }
+}
+
+void gen_jit_extra(struct gen *g)
+{
+    uint32_t r = rn(g, 10);
+    if (r < 6)
+        g_a16_mem(g);
+    else if (r < 8)
+        g_a16_string(g);
+    else
+        g_sreg(g);
+}
