@@ -259,6 +259,8 @@ int bios_flush_drives(struct machine *m)
     return rc;
 }
 
+static int bios_state_fn(struct state *s, void *opaque);
+
 int bios_init(struct machine *m)
 {
     struct bios *b = calloc(1, sizeof(*b));
@@ -293,5 +295,56 @@ int bios_init(struct machine *m)
         bios_free_hook(b);
         return -1;
     }
+    machine_device_state(m, b, 1, bios_state_fn);
+    return 0;
+}
+
+/* The state stream's section (devices/board/state.h): the ROM image, the
+ * drive table INT 13h serves (El Torito adds to it at boot) and the state
+ * of a service waiting to be repeated. Images are named by their slot. */
+static int bios_state_fn(struct state *s, void *opaque)
+{
+    struct bios *b = opaque;
+    struct disk_image *slots[5] = {b->fd_img[0], b->fd_img[1], b->hd_img[0], b->hd_img[1], b->cd_img};
+    state_bytes(s, b->rom, BIOS_ROM_SIZE);
+    STATE_INDEX(s, b->ndisks, BIOS_MAX_DISKS + 1);
+    STATE(s, b->nfloppies);
+    STATE(s, b->nhdds);
+    for (int k = 0; k < b->ndisks && !state_failed(s); k++) {
+        struct bios_disk *d = &b->disks[k];
+        int8_t slot = -1;
+        for (int i = 0; i < 5; i++)
+            if (d->img && d->img == slots[i])
+                slot = (int8_t)i;
+        STATE(s, slot);
+        if (state_loading(s)) {
+            if (slot >= 5 || (slot >= 0 && !slots[slot]))
+                return state_fail(s, "BIOS drive %d uses an image this machine does not have", k);
+            d->img = slot >= 0 ? slots[slot] : NULL;
+        }
+        STATE_ENUM(s, d->kind);
+        STATE(s, d->offset);
+        STATE(s, d->sectors);
+        STATE(s, d->sector_size);
+        STATE(s, d->lgeom.cylinders);
+        STATE(s, d->lgeom.heads);
+        STATE(s, d->lgeom.sectors);
+        STATE_ENUM(s, d->ftype);
+        STATE(s, d->emulated);
+        STATE(s, d->dl);
+    }
+    STATE(s, b->cd_booted);
+    STATE(s, b->cd_media);
+    STATE(s, b->cd_boot_rba);
+    STATE(s, b->cd_load_seg);
+    STATE(s, b->cd_load_count);
+    STATE(s, b->cd_emul_dl);
+    STATE_ARRAY(s, b->ivt);
+    STATE(s, b->optrom_next);
+    STATE(s, b->rom_optrom_scan);
+    STATE(s, b->kbd_e1_skip);
+    STATE(s, b->wait);
+    STATE(s, b->wait_hlt);
+    STATE(s, b->signal);
     return 0;
 }

@@ -47,8 +47,23 @@ int machine_register_device(struct machine *m, const char *name, void *opaque, v
 {
     if (m->device_count >= MACHINE_MAX_DEVICES)
         return machine_error(m, "too many devices");
-    m->devices[m->device_count++] = (struct machine_device){name, opaque, reset, free_fn};
+    m->devices[m->device_count++] =
+        (struct machine_device){.name = name, .opaque = opaque, .reset = reset, .free = free_fn};
     return 0;
+}
+
+int machine_device_state(struct machine *m, void *opaque, unsigned version, state_fn fn)
+{
+    for (int k = m->device_count - 1; k >= 0; k--) {
+        struct machine_device *d = &m->devices[k];
+        if (d->opaque == opaque) {
+            d->state = fn;
+            d->state_version = version;
+            d->stateless = fn == NULL;
+            return 0;
+        }
+    }
+    return machine_error(m, "save/load given for a device that is not registered");
 }
 
 void machine_text(struct machine *m, const char *src, const uint8_t *buf, size_t len)

@@ -12,6 +12,7 @@
 #include "devices/board/bus.h"
 #include "devices/board/clock.h"
 #include "devices/board/mem.h"
+#include "devices/board/state.h"
 
 /* Why machine_run returned. */
 enum machine_stop {
@@ -66,12 +67,17 @@ struct machine_config {
 };
 
 /* Every device registers its lifecycle hooks here from its *_init(), so the
- * machine can reset, free (and later save/load) them without knowing them. */
+ * machine can reset, free, save and load them without knowing them. A device
+ * must also call machine_device_state(): with its state function, or with
+ * NULL to say it has no state; the machine refuses to save otherwise. */
 struct machine_device {
     const char *name;
     void *opaque;
     void (*reset)(void *opaque);
     void (*free)(void *opaque);
+    state_fn state;         /* its section of the state stream */
+    unsigned state_version; /* that section's layout version */
+    bool stateless;         /* said explicitly: nothing to save */
 };
 #define MACHINE_MAX_DEVICES 48
 
@@ -130,6 +136,10 @@ void machine_request_stop(struct machine *m, enum machine_stop why);
 void machine_request_reset(struct machine *m);
 int machine_register_device(struct machine *m, const char *name, void *opaque, void (*reset)(void *),
                             void (*free_fn)(void *));
+/* The save/load of the device registered with `opaque` (devices/board/
+ * state.h): fn describes its fields at section layout `version`; fn NULL
+ * says the device keeps no state worth saving. */
+int machine_device_state(struct machine *m, void *opaque, unsigned version, state_fn fn);
 /* The 8259's INTR output: to LINT0 of the local APIC and INTIN0 of the I/O
  * APIC when the board has them, else straight to the CPU. */
 void machine_pic_intr(struct machine *m, bool level);

@@ -115,6 +115,8 @@ static void sysports_free(void *opaque)
     free(d);
 }
 
+static int sysports_state_fn(struct state *s, void *opaque);
+
 int sysports_init(struct machine *m, const char *debugcon_spec)
 {
     struct debugport *d = calloc(1, sizeof(*d));
@@ -130,6 +132,7 @@ int sysports_init(struct machine *m, const char *debugcon_spec)
         sysports_free(d);
         return -1;
     }
+    machine_device_state(m, d, 1, sysports_state_fn);
     if (bus_register_io(m, SYSPORTS_POST, 1, sysports_read, sysports_write, d, IO_BYTES) < 0 ||
         bus_register_io(m, SYSPORTS_PORT_A, 1, sysports_read, sysports_write, d, IO_BYTES) < 0 ||
         bus_register_io(m, SYSPORTS_DEBUGCON, 1, sysports_read, sysports_write, d, IO_BYTES) < 0 ||
@@ -152,4 +155,16 @@ void sysports_set_debugcon(struct machine *m, const struct chardev *cd)
 uint8_t sysports_post_code(struct machine *m)
 {
     return m->debugport ? m->debugport->post_code : 0;
+}
+
+/* The state stream's section (devices/board/state.h); A20 is the machine's. */
+static int sysports_state_fn(struct state *s, void *opaque)
+{
+    struct debugport *d = opaque;
+    STATE(s, d->post_code);
+    STATE(s, d->port_a);
+    STATE(s, d->shutdown_pos);
+    if (state_loading(s) && d->shutdown_pos >= sizeof(shutdown_magic))
+        d->shutdown_pos = 0;
+    return 0;
 }

@@ -112,6 +112,8 @@ static void acpi_pm_free(void *opaque)
     free(p);
 }
 
+static int acpi_pm_state_fn(struct state *s, void *opaque);
+
 int acpi_pm_init(struct machine *m)
 {
     struct acpi_pm *p = calloc(1, sizeof(*p));
@@ -128,5 +130,19 @@ int acpi_pm_init(struct machine *m)
         acpi_pm_free(p);
         return -1;
     }
+    machine_device_state(m, p, 1, acpi_pm_state_fn);
+    return 0;
+}
+
+/* The state stream's section (devices/board/state.h); the PM timer is
+ * virtual time itself. */
+static int acpi_pm_state_fn(struct state *s, void *opaque)
+{
+    struct acpi_pm *p = opaque;
+    STATE(s, p->pm1_sts);
+    STATE(s, p->pm1_en);
+    STATE(s, p->pm1_cnt);
+    STATE(s, p->gpe0_sts);
+    STATE(s, p->gpe0_en);
     return 0;
 }

@@ -310,6 +310,8 @@ static void dma_free_hook(void *opaque)
     dma_free(opaque);
 }
 
+static int dma_state_fn(struct state *s, void *opaque);
+
 int dma_init(struct machine *m)
 {
     struct dma *d = calloc(1, sizeof(*d));
@@ -330,6 +332,7 @@ int dma_init(struct machine *m)
         dma_free(d);
         return -1;
     }
+    machine_device_state(m, d, 1, dma_state_fn);
     return 0;
 }
 
@@ -372,5 +375,28 @@ int dma_load(struct dma *d, const void *buf, size_t len)
     if (st.magic != DMA_MAGIC || st.size != sizeof(st))
         return -1;
     d->st = st;
+    return 0;
+}
+
+/* The state stream's section (devices/board/state.h). */
+static int dma_state_fn(struct state *s, void *opaque)
+{
+    struct dma *d = opaque;
+    for (int i = 0; i < 2; i++) {
+        struct dma_ctrl *c = &d->st.ctrl[i];
+        for (int k = 0; k < 4; k++) {
+            STATE(s, c->ch[k].base_addr);
+            STATE(s, c->ch[k].cur_addr);
+            STATE(s, c->ch[k].base_count);
+            STATE(s, c->ch[k].cur_count);
+            STATE(s, c->ch[k].mode);
+        }
+        STATE(s, c->command);
+        STATE(s, c->status);
+        STATE(s, c->mask);
+        STATE(s, c->flipflop);
+        STATE(s, c->temp);
+    }
+    STATE_ARRAY(s, d->st.page);
     return 0;
 }

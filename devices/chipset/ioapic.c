@@ -228,6 +228,8 @@ static void ioapic_free_hook(void *opaque)
     ioapic_free(opaque);
 }
 
+static int ioapic_state_fn(struct state *s, void *opaque);
+
 int ioapic_init(struct machine *m)
 {
     struct ioapic *io = calloc(1, sizeof(*io));
@@ -244,6 +246,7 @@ int ioapic_init(struct machine *m)
         ioapic_free(io);
         return -1;
     }
+    machine_device_state(m, io, 1, ioapic_state_fn);
     return 0;
 }
 
@@ -284,5 +287,19 @@ int ioapic_load(struct ioapic *io, const void *buf, size_t len)
     io->st = st;
     if (io->m->lapic)
         lapic_set_extint(io->m->lapic, st.extint);
+    return 0;
+}
+
+/* The state stream's section (devices/board/state.h). */
+static int ioapic_state_fn(struct state *s, void *opaque)
+{
+    struct ioapic *io = opaque;
+    STATE(s, io->st.id);
+    STATE(s, io->st.arb);
+    STATE(s, io->st.regsel);
+    STATE_ARRAY(s, io->st.rte_lo);
+    STATE_ARRAY(s, io->st.rte_hi);
+    STATE(s, io->st.lines);
+    STATE(s, io->st.extint);
     return 0;
 }

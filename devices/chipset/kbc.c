@@ -281,6 +281,8 @@ static void kbc_free(void *opaque)
     free(k);
 }
 
+static int kbc_state_fn(struct state *s, void *opaque);
+
 int kbc_init(struct machine *m)
 {
     struct kbc *k = calloc(1, sizeof(*k));
@@ -294,9 +296,78 @@ int kbc_init(struct machine *m)
         kbc_free(k);
         return -1;
     }
+    machine_device_state(m, k, 1, kbc_state_fn);
     kbc_reset(k);
     if (bus_register_io(m, KBC_DATA, 1, kbc_read, kbc_write, k, IO_BYTES) < 0 ||
         bus_register_io(m, KBC_CMD, 1, kbc_read, kbc_write, k, IO_BYTES) < 0)
         return machine_error(m, "kbc: the I/O port table is full");
+    return 0;
+}
+
+/* The state stream's section (devices/board/state.h). */
+static void kbc_state_queue(struct state *s, struct kbc_queue *q)
+{
+    STATE_ARRAY(s, q->buf);
+    STATE_INDEX(s, q->head, KBC_QUEUE);
+    STATE(s, q->count);
+    if (q->count > KBC_QUEUE)
+        state_fail(s, "a queue holds %u bytes", q->count);
+}
+
+static int kbc_state_fn(struct state *s, void *opaque)
+{
+    struct kbc *k = opaque;
+    STATE_ARRAY(s, k->ram);
+    STATE(s, k->status);
+    STATE(s, k->out);
+    STATE(s, k->outport);
+    STATE(s, k->pending);
+    STATE(s, k->xlat_break);
+    STATE(s, k->byte_wait);
+    STATE(s, k->irq1);
+    STATE(s, k->irq12);
+    kbc_state_queue(s, &k->ctrl_q);
+    kbc_state_queue(s, &k->kbd_q);
+    kbc_state_queue(s, &k->aux_q);
+    STATE(s, k->kbd_set);
+    STATE(s, k->kbd_leds);
+    STATE(s, k->kbd_typematic);
+    STATE(s, k->kbd_scanning);
+    STATE(s, k->kbd_pending);
+    STATE(s, k->kbd_last);
+    STATE(s, k->kbc_kbd_repeat);
+    STATE_ARRAY(s, k->kbd_down);
+    STATE(s, k->ms_rate);
+    STATE(s, k->ms_res);
+    STATE(s, k->ms_id);
+    STATE(s, k->ms_enabled);
+    STATE(s, k->ms_remote);
+    STATE(s, k->ms_wrap);
+    STATE(s, k->ms_scale21);
+    STATE(s, k->ms_pending);
+    STATE(s, k->ms_last);
+    STATE_ARRAY(s, k->ms_rates);
+    STATE(s, k->ms_buttons);
+    STATE(s, k->ms_dx);
+    STATE(s, k->ms_dy);
+    STATE(s, k->ms_dz);
+    STATE(s, k->ms_dirty);
+    /* Text typed but not yet sent, in order. */
+    uint32_t n = (uint32_t)k->text_len;
+    STATE(s, n);
+    if (state_loading(s)) {
+        if (n > (1u << 20))
+            return state_fail(s, "%u keys of typed text", n);
+        free(k->text);
+        k->text = n ? malloc(n * sizeof(*k->text)) : NULL;
+        if (n && !k->text)
+            return state_fail(s, "out of memory");
+        k->text_head = 0;
+        k->text_len = k->text_cap = n;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        STATE(s, k->text[(k->text_head + i) % k->text_cap]);
+    state_event(s, &k->byte_ev);
+    state_event(s, &k->repeat_ev);
     return 0;
 }

@@ -601,6 +601,8 @@ static void lapic_free_hook(void *opaque)
     lapic_free(opaque);
 }
 
+static int lapic_state_fn(struct state *s, void *opaque);
+
 int lapic_init(struct machine *m)
 {
     struct lapic *l = calloc(1, sizeof(*l));
@@ -625,6 +627,7 @@ int lapic_init(struct machine *m)
         lapic_free(l);
         return -1;
     }
+    machine_device_state(m, l, 1, lapic_state_fn);
     return 0;
 }
 
@@ -674,5 +677,37 @@ int lapic_load(struct lapic *l, const void *buf, size_t len)
     else
         clock_event_cancel(l->m, &l->timer_ev);
     lapic_update(l);
+    return 0;
+}
+
+/* The state stream's section (devices/board/state.h). */
+static int lapic_state_fn(struct state *s, void *opaque)
+{
+    struct lapic *l = opaque;
+    struct lapic_state *st = &l->st;
+    STATE(s, st->base_msr);
+    STATE(s, st->id);
+    STATE(s, st->tpr);
+    STATE(s, st->ldr);
+    STATE(s, st->dfr);
+    STATE(s, st->svr);
+    STATE_ARRAY(s, st->irr);
+    STATE_ARRAY(s, st->isr);
+    STATE_ARRAY(s, st->tmr);
+    STATE(s, st->esr);
+    STATE(s, st->esr_pending);
+    STATE(s, st->icr_lo);
+    STATE(s, st->icr_hi);
+    STATE_ARRAY(s, st->lvt);
+    STATE(s, st->timer_icr);
+    STATE(s, st->timer_dcr);
+    STATE(s, st->timer_start);
+    STATE(s, st->timer_deadline);
+    STATE_ARRAY(s, st->lint);
+    STATE(s, st->extint_io);
+    STATE(s, st->intr);
+    state_event(s, &l->timer_ev);
+    if (state_loading(s) && !state_failed(s))
+        lapic_update(l);
     return 0;
 }

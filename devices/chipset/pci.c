@@ -425,6 +425,8 @@ static void pci_free(void *opaque)
     free(p);
 }
 
+static int pci_state_fn(struct state *s, void *opaque);
+
 int pci_init(struct machine *m)
 {
     struct pci *p = calloc(1, sizeof(*p));
@@ -436,6 +438,7 @@ int pci_init(struct machine *m)
         pci_free(p);
         return -1;
     }
+    machine_device_state(m, p, 1, pci_state_fn);
     p->host.ops = &host_ops;
     p->host.opaque = p;
     p->host.devfn = PCI_DEVFN(0, 0);
@@ -527,6 +530,8 @@ int pci_stdvga_init(struct machine *m)
         stdvga_free(s);
         return -1;
     }
+    /* Its mapping is derived from the configuration space the bus saves. */
+    machine_device_state(m, s, 0, NULL);
     const char *path = m->cfg.vgabios_file;
     FILE *f = path ? fopen(path, "rb") : NULL;
     if (f) {
@@ -546,4 +551,46 @@ int pci_stdvga_init(struct machine *m)
         fclose(f);
     }
     return pci_register_function(m, 0, 2, 0, &stdvga_ops, s) ? 0 : -1;
+}
+
+/* The state stream's section (devices/board/state.h): every function's
+ * configuration space, then what the bus derives from it (PAM shadowing,
+ * BAR mappings, PIRQ routing) rebuilt through the functions' own hooks. */
+static int pci_state_fn(struct state *s, void *opaque)
+{
+    struct pci *p = opaque;
+    STATE(s, p->addr);
+    STATE(s, p->rc);
+    STATE(s, p->irq_driven);
+    uint32_t n = 0;
+    for (int k = 0; k < 256; k++)
+        n += p->fn[k] != NULL;
+    uint32_t saved = n;
+    STATE(s, saved);
+    if (saved != n)
+        return state_fail(s, "%u PCI functions saved, this machine has %u", saved, n);
+    for (int k = 0, i = 0; k < 256 && (uint32_t)i < n; k++) {
+        if (!state_loading(s) && !p->fn[k])
+            continue;
+        uint8_t devfn = (uint8_t)k;
+        STATE(s, devfn);
+        struct pci_dev *d = p->fn[devfn];
+        if (!d)
+            return state_fail(s, "no PCI function %02x.%u here", devfn >> 3, devfn & 7);
+        k = devfn;
+        i++;
+        STATE_ARRAY(s, d->config);
+        STATE_ARRAY(s, d->bar_sizing);
+        STATE(s, d->intx);
+    }
+    if (state_loading(s) && !state_failed(s)) {
+        pam_apply(p);
+        for (int k = 0; k < 256; k++) {
+            struct pci_dev *d = p->fn[k];
+            if (d && d != &p->host && d->ops && d->ops->written)
+                d->ops->written(d->opaque, d, PCI_COMMAND, 2, pci_cfg_r32(d, PCI_COMMAND));
+        }
+        update_irqs(p);
+    }
+    return 0;
 }

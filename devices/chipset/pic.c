@@ -358,6 +358,8 @@ static void pic_reset_hook(void *opaque)
     pic_reset(opaque);
 }
 
+static int pic_state_fn(struct state *s, void *opaque);
+
 static void pic_free_hook(void *opaque)
 {
     pic_free(opaque);
@@ -385,6 +387,7 @@ int pic_init(struct machine *m)
         pic_free(p);
         return -1;
     }
+    machine_device_state(m, p, 1, pic_state_fn);
     return 0;
 }
 
@@ -434,5 +437,37 @@ int pic_load(struct pic *p, const void *buf, size_t len)
     /* Tell the CPU the saved INTR level whatever it believed before. */
     machine_pic_intr(p->m, p->st.intr);
     pic_update(p);
+    return 0;
+}
+
+/* The state stream's section (devices/board/state.h). */
+static int pic_state_fn(struct state *s, void *opaque)
+{
+    struct pic *p = opaque;
+    for (int i = 0; i < 2; i++) {
+        struct pic_chip *c = &p->st.chip[i];
+        STATE(s, c->irr);
+        STATE(s, c->isr);
+        STATE(s, c->imr);
+        STATE(s, c->lines);
+        STATE(s, c->elcr);
+        STATE(s, c->elcr_mask);
+        STATE(s, c->icw1);
+        STATE(s, c->icw2);
+        STATE(s, c->icw3);
+        STATE(s, c->icw4);
+        STATE(s, c->init_step);
+        STATE_INDEX(s, c->lowest, 8);
+        STATE(s, c->read_isr);
+        STATE(s, c->poll);
+        STATE(s, c->special_mask);
+        STATE(s, c->rotate_aeoi);
+        STATE(s, c->is_master);
+    }
+    STATE(s, p->st.intr);
+    if (state_loading(s) && !state_failed(s)) {
+        machine_pic_intr(p->m, p->st.intr);
+        pic_update(p);
+    }
     return 0;
 }

@@ -607,6 +607,8 @@ void pit_reset(struct pit *p)
     pit_set_irq_line(p, true);
 }
 
+static int pit_state_fn(struct state *s, void *opaque);
+
 static void pit_reset_hook(void *opaque)
 {
     pit_reset(opaque);
@@ -637,6 +639,7 @@ int pit_init(struct machine *m)
         pit_free(p);
         return -1;
     }
+    machine_device_state(m, p, 1, pit_state_fn);
     return 0;
 }
 
@@ -683,5 +686,46 @@ int pit_load(struct pit *p, const void *buf, size_t len)
         clock_event_arm(p->m, &p->irq_event, st.irq_when);
     else
         clock_event_cancel(p->m, &p->irq_event);
+    return 0;
+}
+
+/* The state stream's section (devices/board/state.h). */
+static int pit_state_fn(struct state *s, void *opaque)
+{
+    struct pit *p = opaque;
+    for (int i = 0; i < 3; i++) {
+        struct pit_channel *c = &p->st.ch[i];
+        STATE(s, c->start);
+        STATE(s, c->freeze_tick);
+        STATE(s, c->next_start);
+        STATE(s, c->ncount_clear);
+        STATE(s, c->count);
+        STATE(s, c->next_count);
+        STATE(s, c->cr);
+        STATE(s, c->pre_ce);
+        STATE(s, c->ol);
+        STATE(s, c->ctrl);
+        STATE_INDEX(s, c->mode, 6);
+        STATE(s, c->rw);
+        STATE(s, c->bcd);
+        STATE(s, c->gate);
+        STATE(s, c->loaded);
+        STATE(s, c->frozen);
+        STATE(s, c->next_pending);
+        STATE(s, c->pre_out);
+        STATE(s, c->cr_valid);
+        STATE(s, c->null_count);
+        STATE(s, c->wr_msb);
+        STATE(s, c->rd_msb);
+        STATE(s, c->cr_lsb);
+        STATE(s, c->ol_latched);
+        STATE(s, c->ol_msb);
+        STATE(s, c->status);
+        STATE(s, c->status_latched);
+    }
+    STATE(s, p->st.port61);
+    STATE(s, p->st.irq_armed);
+    STATE(s, p->st.irq_when);
+    state_event(s, &p->irq_event);
     return 0;
 }

@@ -560,6 +560,8 @@ static void rtc_free(void *opaque)
     free(r);
 }
 
+static int rtc_state_fn(struct state *s, void *opaque);
+
 int rtc_init(struct machine *m)
 {
     struct rtc *r = calloc(1, sizeof(*r));
@@ -573,6 +575,7 @@ int rtc_init(struct machine *m)
         rtc_free(r);
         return -1;
     }
+    machine_device_state(m, r, 1, rtc_state_fn);
     rtc_fill_cmos(r);
     rtc_start_clock(r);
     rtc_arm(r);
@@ -597,4 +600,29 @@ void rtc_cmos_write(struct machine *m, int index, uint8_t v)
 bool rtc_nmi_enabled(struct machine *m)
 {
     return !m->rtc || !m->rtc->nmi_masked;
+}
+
+/* The state stream's section (devices/board/state.h). */
+static int rtc_state_fn(struct state *s, void *opaque)
+{
+    struct rtc *r = opaque;
+    STATE_ARRAY(s, r->cmos);
+    STATE(s, r->index);
+    STATE(s, r->nmi_masked);
+    STATE(s, r->sec);
+    STATE(s, r->min);
+    STATE(s, r->hour);
+    STATE(s, r->dow);
+    STATE(s, r->mday);
+    STATE(s, r->month);
+    STATE(s, r->year);
+    STATE(s, r->irq_level);
+    STATE(s, r->sec_start_ns);
+    STATE(s, r->chain_ns);
+    STATE(s, r->per_next_ns);
+    state_event(s, &r->update_ev);
+    state_event(s, &r->periodic_ev);
+    if (state_loading(s))
+        r->index &= 0x7F;
+    return 0;
 }

@@ -410,6 +410,8 @@ static void uart_free(void *opaque)
     free(u);
 }
 
+static int uart_state_fn(struct state *s, void *opaque);
+
 int uart_init(struct machine *m, int index, const char *backend_spec)
 {
     if (index < 0 || index >= UART_COUNT)
@@ -433,6 +435,7 @@ int uart_init(struct machine *m, int index, const char *backend_spec)
         uart_free(u);
         return -1;
     }
+    machine_device_state(m, u, 1, uart_state_fn);
     if (bus_register_io(m, u->base, 8, uart_read, uart_write, u, IO_BYTES) < 0)
         return machine_error(m, "%s: the I/O port table is full", uart_names[index]);
     uart_reset(u);
@@ -482,4 +485,45 @@ size_t uart_receive_backlog(struct machine *m, int index)
     if (index < 0 || index >= UART_COUNT || !m->uart[index])
         return 0;
     return m->uart[index]->backlog_len;
+}
+
+/* The state stream's section (devices/board/state.h): the chip and the
+ * input still on its way, never the host backend. */
+static int uart_state_fn(struct state *s, void *opaque)
+{
+    struct uart *u = opaque;
+    STATE_ARRAY(s, u->rx);
+    STATE_INDEX(s, u->rx_head, UART_FIFO);
+    STATE(s, u->rx_count);
+    if (u->rx_count > UART_FIFO)
+        return state_fail(s, "the FIFO holds %u bytes", u->rx_count);
+    STATE(s, u->rbr_last);
+    STATE(s, u->ier);
+    STATE(s, u->fcr);
+    STATE(s, u->lcr);
+    STATE(s, u->mcr);
+    STATE(s, u->lsr);
+    STATE(s, u->msr);
+    STATE(s, u->scr);
+    STATE(s, u->dll);
+    STATE(s, u->dlm);
+    STATE(s, u->thre_int);
+    STATE(s, u->timeout_int);
+    uint32_t n = (uint32_t)u->backlog_len;
+    STATE(s, n);
+    if (state_loading(s)) {
+        if (n > (16u << 20))
+            return state_fail(s, "%u bytes of input", n);
+        free(u->backlog);
+        u->backlog = n ? malloc(n) : NULL;
+        if (n && !u->backlog)
+            return state_fail(s, "out of memory");
+        u->backlog_head = 0;
+        u->backlog_len = u->backlog_cap = n;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        STATE(s, u->backlog[(u->backlog_head + i) % u->backlog_cap]);
+    state_event(s, &u->rx_ev);
+    state_event(s, &u->timeout_ev);
+    return 0;
 }

@@ -650,6 +650,8 @@ static void fdc_free(void *opaque)
     free(f);
 }
 
+static int fdc_state_fn(struct state *s, void *opaque);
+
 int fdc_init(struct machine *m)
 {
     struct fdc *f = calloc(1, sizeof(*f));
@@ -665,6 +667,7 @@ int fdc_init(struct machine *m)
         fdc_free(f);
         return -1;
     }
+    machine_device_state(m, f, 1, fdc_state_fn);
     const char *path[2] = {m->cfg.fda, m->cfg.fdb};
     static const char *what[2] = {"-fda", "-fdb"};
     for (int k = 0; k < FDC_DRIVES; k++) {
@@ -715,4 +718,52 @@ int fdc_flush(struct machine *m)
             rc = -1;
     }
     return rc;
+}
+
+/* --- state stream (devices/board/state.h) ------------------------------------ */
+
+static int fdc_state_fn(struct state *s, void *opaque)
+{
+    static const char *const names[FDC_DRIVES] = {"floppy drive A:", "floppy drive B:"};
+    struct fdc *f = opaque;
+    for (int k = 0; k < FDC_DRIVES; k++) {
+        struct fdc_drive *d = &f->drv[k];
+        state_image(s, d->img, names[k]);
+        STATE(s, d->track);
+        STATE(s, d->next_r);
+        STATE(s, d->dskchg);
+    }
+    STATE(s, f->dor);
+    STATE(s, f->tdr);
+    STATE(s, f->rate);
+    STATE(s, f->msr_busy);
+    STATE_ENUM(s, f->phase);
+    STATE_ARRAY(s, f->cmd);
+    STATE(s, f->cmd_len);
+    STATE(s, f->cmd_pos);
+    STATE_ARRAY(s, f->res);
+    STATE(s, f->res_len);
+    STATE(s, f->res_pos);
+    if (f->phase > PH_RESULT || f->cmd_len < 0 || f->cmd_len > 9 || f->cmd_pos < 0 || f->cmd_pos > 9 ||
+        f->res_len < 0 || f->res_len > 10 || f->res_pos < 0 || f->res_pos > 10)
+        return state_fail(s, "command phase out of range");
+    STATE(s, f->irq);
+    STATE(s, f->irq_line);
+    STATE_ARRAY(s, f->pend);
+    STATE_ARRAY(s, f->pend_st0);
+    STATE_ARRAY(s, f->pcn);
+    STATE_ARRAY(s, f->specify);
+    STATE(s, f->config);
+    STATE(s, f->pretrk);
+    STATE(s, f->perp);
+    STATE(s, f->last_eot);
+    STATE(s, f->lock);
+    STATE_ARRAY(s, f->sector);
+    STATE_ARRAY(s, f->seek_target);
+    STATE_ARRAY(s, f->seek_head);
+    STATE(s, f->in_reset);
+    state_event(s, &f->ev);
+    for (int k = 0; k < 4; k++)
+        state_event(s, &f->seek_ev[k]);
+    return 0;
 }

@@ -881,6 +881,8 @@ static int attach(struct ide *ide, int unit, const char *path, bool cd, const ch
     return 0;
 }
 
+static int ide_state_fn(struct state *s, void *opaque);
+
 int ide_init(struct machine *m)
 {
     struct ide *ide = calloc(1, sizeof(*ide));
@@ -892,6 +894,7 @@ int ide_init(struct machine *m)
         ide_free(ide);
         return -1;
     }
+    machine_device_state(m, ide, 1, ide_state_fn);
     for (int k = 0; k < 2; k++) {
         struct ide_channel *c = &ide->ch[k];
         c->ide = ide;
@@ -953,5 +956,105 @@ int ide_cd_change(struct machine *m, int unit, struct disk_image *img)
     }
     d->img = img;
     d->unit_attention = img != NULL;
+    return 0;
+}
+
+/* --- state stream (devices/board/state.h) ------------------------------------ */
+
+static void ide_state_drive(struct state *s, struct ide_drive *d, const char *what)
+{
+    bool present = d->present, atapi = d->atapi;
+    STATE(s, present);
+    STATE(s, atapi);
+    if (state_loading(s) && (present != d->present || atapi != d->atapi)) {
+        state_fail(s, "%s was %s when saved", what,
+                   !present ? "absent"
+                   : atapi  ? "a CD-ROM drive"
+                            : "a hard disk");
+        return;
+    }
+    if (!d->present)
+        return;
+    /* An ejected CD stays parked: the image is the same file either way. */
+    bool ejected = !d->img && d->parked;
+    STATE(s, ejected);
+    if (state_loading(s)) {
+        if (ejected && d->img && !d->parked) {
+            d->parked = d->img;
+            d->img = NULL;
+        } else if (!ejected && !d->img && d->parked) {
+            d->img = d->parked;
+            d->parked = NULL;
+        }
+    }
+    state_image(s, d->img ? d->img : d->parked, what);
+    STATE(s, d->cur_heads);
+    STATE(s, d->cur_spt);
+    STATE(s, d->mult);
+    STATE(s, d->status);
+    STATE(s, d->error);
+    STATE(s, d->xfer_mode);
+    STATE(s, d->write_cache);
+    STATE_ENUM(s, d->xfer);
+    STATE(s, d->pos);
+    STATE(s, d->end);
+    if (d->pos > IDE_BUF_SIZE || d->end > IDE_BUF_SIZE || d->xfer > XFER_DMA)
+        state_fail(s, "%s: transfer out of range", what);
+    STATE(s, d->lba);
+    STATE(s, d->left);
+    STATE(s, d->lba48_cmd);
+    STATE(s, d->multi_cmd);
+    STATE(s, d->dma_to_mem);
+    STATE(s, d->dma_from_img);
+    STATE(s, d->dma_img_off);
+    STATE(s, d->dma_len);
+    if (d->dma_len > IDE_BUF_SIZE && !d->dma_from_img)
+        state_fail(s, "%s: DMA length out of range", what);
+    STATE_ARRAY(s, d->packet);
+    STATE(s, d->byte_limit);
+    STATE(s, d->atapi_total);
+    STATE(s, d->atapi_sent);
+    STATE(s, d->atapi_from_img);
+    STATE(s, d->atapi_img_off);
+    STATE(s, d->atapi_dma);
+    STATE(s, d->sense_key);
+    STATE(s, d->asc);
+    STATE(s, d->ascq);
+    STATE(s, d->unit_attention);
+    STATE(s, d->locked);
+    state_bytes(s, d->buf, sizeof(d->buf));
+}
+
+static int ide_state_fn(struct state *s, void *opaque)
+{
+    static const char *const names[4] = {"IDE primary master", "IDE primary slave", "IDE secondary master",
+                                         "IDE secondary slave"};
+    struct ide *ide = opaque;
+    for (int k = 0; k < 2; k++) {
+        struct ide_channel *c = &ide->ch[k];
+        for (int u = 0; u < 2; u++)
+            ide_state_drive(s, &c->drv[u], names[k * 2 + u]);
+        STATE_INDEX(s, c->cur, 2);
+        STATE(s, c->feature);
+        STATE(s, c->nsector);
+        STATE(s, c->sector);
+        STATE(s, c->lcyl);
+        STATE(s, c->hcyl);
+        STATE(s, c->hob_feature);
+        STATE(s, c->hob_nsector);
+        STATE(s, c->hob_sector);
+        STATE(s, c->hob_lcyl);
+        STATE(s, c->hob_hcyl);
+        STATE(s, c->select);
+        STATE(s, c->devctl);
+        STATE(s, c->intrq);
+        STATE(s, c->irq_line);
+        STATE(s, c->bm_cmd);
+        STATE(s, c->bm_status);
+        STATE(s, c->bm_prd);
+    }
+    /* The bus-master ports follow BAR4, which the PCI section restored. */
+    if (state_loading(s) && ide->pci)
+        bm_map(ide);
     return 0;
 }

@@ -215,6 +215,8 @@ static int load_vgabios(struct vga *v, const char *path)
     return 0;
 }
 
+static int vga_state_fn(struct state *s, void *opaque);
+
 int vga_init(struct machine *m)
 {
     struct vga *v = calloc(1, sizeof *v);
@@ -240,6 +242,7 @@ int vga_init(struct machine *m)
         vga_free(m);
         return -1;
     }
+    machine_device_state(m, v, 1, vga_state_fn);
     if (m->cfg.vgabios_file && load_vgabios(v, m->cfg.vgabios_file) < 0)
         return -1;
     return 0;
@@ -268,4 +271,41 @@ uint8_t *vga_rom(struct machine *m)
 {
     struct vga *v = vga_of(m);
     return v && !v->rom_external ? v->rom : NULL;
+}
+
+/* The state stream's section (devices/board/state.h): registers, DAC,
+ * latches, the Bochs VBE registers, video memory and the option ROM. */
+static int vga_state_fn(struct state *s, void *opaque)
+{
+    struct vga *v = opaque;
+    struct vga_regs *r = &v->r;
+    STATE(s, r->misc);
+    STATE(s, r->feature);
+    STATE(s, r->seq_index);
+    STATE_ARRAY(s, r->seq);
+    STATE(s, r->crtc_index);
+    STATE_ARRAY(s, r->crtc);
+    STATE(s, r->gc_index);
+    STATE_ARRAY(s, r->gc);
+    STATE(s, r->attr_index);
+    STATE_ARRAY(s, r->attr);
+    STATE(s, r->attr_flipflop);
+    STATE(s, r->dac_write_index);
+    STATE(s, r->dac_read_index);
+    STATE(s, r->dac_sub);
+    STATE(s, r->dac_state);
+    STATE(s, r->dac_pel_mask);
+    STATE_ARRAY(s, r->dac_latch);
+    state_bytes(s, r->dac, sizeof(r->dac));
+    STATE(s, r->latch);
+    STATE(s, r->dispi_index);
+    STATE_ARRAY(s, r->dispi);
+    state_pages(s, v->vram, VGA_VRAM_SIZE);
+    state_bytes(s, v->rom, VGA_ROM_SIZE);
+    if (state_loading(s)) {
+        if (r->dac_sub > 2)
+            r->dac_sub = 0;
+        v->dirty = true;
+    }
+    return 0;
 }

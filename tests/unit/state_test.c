@@ -1,0 +1,313 @@
+/* Machine state streams: a booted PC saved, loaded into a fresh machine and
+ * saved again gives the same bytes, section by section (every device); both
+ * then run on identically; damaged, truncated, foreign and mismatched
+ * streams are refused with one sentence and leave the machine untouched. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "devices/board/machine.h"
+#include "devices/board/state.h"
+#include "devices/board/state_priv.h"
+
+static int failures;
+#define CHECK(cond)                                                                                          \
+    do {                                                                                                     \
+        if (!(cond)) {                                                                                       \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);                         \
+            failures++;                                                                                      \
+        }                                                                                                    \
+    } while (0)
+
+static char fda_path[64], hda_path[64];
+
+static struct machine_config test_config(enum cpu_model model, uint32_t ram_mb)
+{
+    struct machine_config cfg = {0};
+    cfg.cpu_model = model;
+    cfg.ram_mb = ram_mb;
+    cfg.deterministic = true;
+    cfg.fda = fda_path;
+    cfg.hda = hda_path;
+    snprintf(cfg.boot_order, sizeof(cfg.boot_order), "ac");
+    return cfg;
+}
+
+static struct machine *make(enum cpu_model model, uint32_t ram_mb)
+{
+    char err[256];
+    struct machine_config cfg = test_config(model, ram_mb);
+    struct machine *m = machine_create(&cfg, err, sizeof(err));
+    if (!m)
+        fprintf(stderr, "machine_create: %s\n", err);
+    return m;
+}
+
+static bool save(struct machine *m, uint8_t **buf, size_t *len)
+{
+    if (state_save_mem(m, buf, len) == 0)
+        return true;
+    fprintf(stderr, "save: %s\n", m->error);
+    failures++;
+    *buf = NULL;
+    *len = 0;
+    return false;
+}
+
+/* Name the sections that differ between two streams of the same machine. */
+static void diff_sections(struct machine *m, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+    struct state_config want = {(uint32_t)m->cfg.cpu_model, m->mem.ram_size, 0};
+    uint8_t *pa, *pb;
+    size_t la, lb;
+    if (state_unpack(m, a, alen, &want, UINT64_MAX, &pa, &la) < 0 ||
+        state_unpack(m, b, blen, &want, UINT64_MAX, &pb, &lb) < 0) {
+        fprintf(stderr, "  cannot unpack: %s\n", m->error);
+        return;
+    }
+    struct state_section *sa, *sb;
+    int na, nb;
+    if (state_sections_parse(m, pa, la, &sa, &na) == 0 && state_sections_parse(m, pb, lb, &sb, &nb) == 0) {
+        for (int k = 0; k < na && k < nb; k++) {
+            if (sa[k].len != sb[k].len || memcmp(sa[k].data, sb[k].data, sa[k].len) != 0) {
+                size_t at = 0;
+                while (at < sa[k].len && at < sb[k].len && sa[k].data[at] == sb[k].data[at])
+                    at++;
+                fprintf(stderr, "  section '%s' differs (%zu vs %zu bytes, first at byte %zu)\n", sa[k].name,
+                        sa[k].len, sb[k].len, at);
+            }
+        }
+        free(sa);
+        free(sb);
+    }
+    free(pa);
+    free(pb);
+}
+
+static bool same_stream(struct machine *m, const char *what, const uint8_t *a, size_t alen, const uint8_t *b,
+                        size_t blen)
+{
+    if (alen == blen && memcmp(a, b, alen) == 0)
+        return true;
+    fprintf(stderr, "%s: the streams differ\n", what);
+    diff_sections(m, a, alen, b, blen);
+    failures++;
+    return false;
+}
+
+static bool expect_refused(struct machine *m, const uint8_t *buf, size_t len, const char *what,
+                           const char *word)
+{
+    m->error[0] = 0;
+    if (state_load_mem(m, buf, len) == 0) {
+        fprintf(stderr, "%s: loaded\n", what);
+        failures++;
+        return false;
+    }
+    /* One sentence: no newline, not empty, and the expected reason. */
+    if (!m->error[0] || strchr(m->error, '\n') || (word && !strstr(m->error, word))) {
+        fprintf(stderr, "%s: message '%s' (wanted '%s')\n", what, m->error, word ? word : "");
+        failures++;
+        return false;
+    }
+    return true;
+}
+
+/* Flip bytes inside the sections (RAM and video memory excepted, where any
+ * value is valid) and repack them with good checksums. */
+static void fuzz_content(struct machine *m, const uint8_t *s1, size_t l1, const uint8_t *now, size_t now_len)
+{
+    struct state_config want = {(uint32_t)m->cfg.cpu_model, m->mem.ram_size, 0};
+    uint8_t *p;
+    size_t pl;
+    struct state_section *sec;
+    int n;
+    if (state_unpack(m, s1, l1, &want, UINT64_MAX, &p, &pl) < 0 ||
+        state_sections_parse(m, p, pl, &sec, &n) < 0) {
+        failures++;
+        return;
+    }
+    uint8_t *q = malloc(pl);
+    int refused = 0, loaded = 0;
+    for (int i = 0; i < 40; i++) {
+        memcpy(q, p, pl);
+        const struct state_section *t = &sec[rand() % n];
+        if (!strcmp(t->name, "ram") || t->len == 0) {
+            i--;
+            continue;
+        }
+        size_t len = strcmp(t->name, "vga") ? t->len : 2048; /* registers only */
+        size_t at = (size_t)(t->data - p) + (size_t)rand() % len;
+        q[at] ^= (uint8_t)(1u << (rand() % 8));
+        if (rand() % 4 == 0)
+            q[at] = 0xFF;
+        struct state_writer w;
+        state_writer_init(&w);
+        state_writer_put(&w, q, pl, false);
+        uint8_t *f;
+        size_t fl;
+        struct state_config cfg = want;
+        cfg.flags = 0;
+        if (state_writer_finish(&w, &cfg, &f, &fl) < 0) {
+            failures++;
+            break;
+        }
+        if (state_load_mem(m, f, fl) == 0) {
+            loaded++;
+            state_load_mem(m, now, now_len);
+        } else {
+            refused++;
+            CHECK(m->error[0] && !strchr(m->error, '\n'));
+            uint8_t *t2;
+            size_t tl2;
+            if (save(m, &t2, &tl2))
+                same_stream(m, "after a refused load", now, now_len, t2, tl2);
+            free(t2);
+        }
+        free(f);
+    }
+    printf("content fuzz: %d loaded, %d refused\n", loaded, refused);
+    free(q);
+    free(sec);
+    free(p);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+int main(void)
+{
+    snprintf(fda_path, sizeof(fda_path), "/tmp/rex86-state-fda-%d.img", (int)getpid());
+    snprintf(hda_path, sizeof(hda_path), "/tmp/rex86-state-hda-%d.img", (int)getpid());
+    FILE *f = fopen(fda_path, "wb");
+    CHECK(f && ftruncate(fileno(f), 1474560) == 0);
+    fclose(f);
+    f = fopen(hda_path, "wb");
+    CHECK(f && ftruncate(fileno(f), 4 << 20) == 0);
+    fclose(f);
+
+    /* A Pentium II (local APIC, I/O APIC, ACPI PM) through POST and the
+     * failed boot from empty disks: every device has been programmed. */
+    struct machine *a = make(CPU_PENTIUM2, 8);
+    if (!a)
+        return 1;
+    machine_run(a, 400000000ull);
+    uint8_t *s1, *s2, *s3, *s4;
+    size_t l1, l2, l3, l4;
+    if (!save(a, &s1, &l1))
+        return 1;
+
+    /* Into a fresh machine and out again: the same bytes. */
+    struct machine *b = make(CPU_PENTIUM2, 8);
+    if (state_load_mem(b, s1, l1) < 0) {
+        fprintf(stderr, "load: %s\n", b->error);
+        return 1;
+    }
+    if (save(b, &s2, &l2))
+        same_stream(b, "save, load, save", s1, l1, s2, l2);
+
+    /* Both run on the same way: time, events and devices came back. */
+    machine_run(a, 50000000ull);
+    machine_run(b, 50000000ull);
+    if (save(a, &s3, &l3) && save(b, &s4, &l4))
+        same_stream(b, "after running on", s3, l3, s4, l4);
+    free(s2);
+    free(s3);
+    free(s4);
+
+    /* Damaged streams: each refused, and the machine is as it was. */
+    if (!save(b, &s2, &l2))
+        return 1;
+    uint8_t *bad = malloc(l1);
+    static const size_t cuts[] = {0, 4, 8, 40, 63, 64, 65, 100, 1000};
+    for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++)
+        if (cuts[i] < l1)
+            expect_refused(b, s1, cuts[i], "truncated", NULL);
+    expect_refused(b, s1, l1 - 1, "truncated by one", "truncated");
+    expect_refused(b, s1, l1 / 2, "truncated by half", "truncated");
+    /* Bit flips in the file: refused, or (deflate has bits that change
+     * nothing) exactly the saved machine. */
+    srand(86);
+    for (int i = 0; i < 64; i++) {
+        memcpy(bad, s1, l1);
+        size_t at = (size_t)rand() % l1;
+        bad[at] ^= (uint8_t)(1u << (rand() % 8));
+        if (state_load_mem(b, bad, l1) == 0) {
+            uint8_t *t;
+            size_t tl;
+            char what[64];
+            snprintf(what, sizeof(what), "bit flipped at %zu of %zu", at, l1);
+            if (save(b, &t, &tl))
+                same_stream(b, what, s1, l1, t, tl);
+            free(t);
+            state_load_mem(b, s2, l2);
+        } else {
+            CHECK(b->error[0] && !strchr(b->error, '\n'));
+        }
+    }
+    /* Bit flips in the content with the checksums made right again: the
+     * device loaders see them; each load succeeds or is refused cleanly,
+     * and a refused one leaves the machine as it was. */
+    fuzz_content(b, s1, l1, s2, l2);
+    memcpy(bad, s1, l1);
+    bad[0] = 'X';
+    expect_refused(b, bad, l1, "bad magic", "not a rex86 state");
+    memcpy(bad, s1, l1);
+    put32(bad + 8, STATE_FORMAT_VERSION + 1);
+    put32(bad + 60, (uint32_t)crc32(0, bad, 60));
+    expect_refused(b, bad, l1, "newer format", "format version");
+    memcpy(bad, s1, l1);
+    bad[l1 - 10] ^= 0x55; /* the compressed data, header intact */
+    expect_refused(b, bad, l1, "bad payload", "corrupt");
+    free(bad);
+    if (save(b, &s3, &l3))
+        same_stream(b, "after refused loads", s2, l2, s3, l3);
+    free(s2);
+    free(s3);
+
+    /* Another machine: one clear sentence naming the difference. */
+    struct machine *c = make(CPU_486, 8);
+    if (c)
+        expect_refused(c, s1, l1, "other CPU", "-cpu");
+    machine_destroy(c);
+    c = make(CPU_PENTIUM2, 16);
+    if (c)
+        expect_refused(c, s1, l1, "other RAM", "-m");
+    machine_destroy(c);
+
+    /* Files: a missing one, and a round trip through one. */
+    char path[64];
+    snprintf(path, sizeof(path), "/tmp/rex86-state-%d.rxs", (int)getpid());
+    CHECK(state_load_file(b, "/nonexistent/rex86.state") < 0 && strstr(b->error, "cannot open"));
+    CHECK(state_save_file(a, path) == 0);
+    CHECK(state_load_file(b, path) == 0);
+    if (save(a, &s3, &l3) && save(b, &s4, &l4))
+        same_stream(b, "through a file", s3, l3, s4, l4);
+    free(s3);
+    free(s4);
+    /* A different floppy image in drive A: is refused. */
+    f = fopen(fda_path, "r+b");
+    CHECK(f && ftruncate(fileno(f), 737280) == 0);
+    fclose(f);
+    c = make(CPU_PENTIUM2, 8);
+    if (c)
+        CHECK(state_load_file(c, path) < 0 && strstr(c->error, "floppy drive A:"));
+    machine_destroy(c);
+
+    unlink(path);
+    unlink(fda_path);
+    unlink(hda_path);
+    free(s1);
+    machine_destroy(a);
+    machine_destroy(b);
+    if (failures) {
+        fprintf(stderr, "%d failures\n", failures);
+        return 1;
+    }
+    printf("state: ok\n");
+    return 0;
+}
