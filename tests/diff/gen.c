@@ -1085,6 +1085,14 @@ void gen_sequence_ex(struct gen_seq *s, uint64_t seed, uint32_t index, enum gen_
     s->cls = g.cls;
     init_data(&g, s->dc.data);
     prologue(&g, s);
+    if (g.jit && chance(&g, 50)) {
+        /* The body across a page boundary: a JMP over a gap of INT3s. */
+        uint32_t at = g.len, want = 0x1000 - 16 - rn(&g, 0x200);
+        b1(&g, 0xE9);
+        b4(&g, want - (at + 5));
+        while (g.len < want)
+            b1(&g, 0xCC);
+    }
     s->body_start = g.len;
     int groups = 12 + (int)rn(&g, GEN_MAX_GROUPS - 12);
     for (int n = 0; n < groups; n++) {

@@ -2,8 +2,10 @@
  * (gen_sequence_ex with GEN_F_JIT), as the native runner cannot host them:
  * 16-bit addressing (67h) through FS, which the guest bases on the scratch
  * buffer (or leaves flat, when a segment load made it so: then the low 4 KB
- * of guest RAM), 16-bit-address string instructions over the low 64 KB, and
- * segment register loads and stores. */
+ * of guest RAM), 16-bit-address string instructions over the low 64 KB,
+ * segment register loads and stores, and self-modifying code: stores into
+ * the immediate or the opcode of the next instruction, or into an earlier
+ * instruction's immediate (seen by the loop's next pass). */
 #include "gen_priv.h"
 #include "guest.h"
 
@@ -194,13 +196,78 @@ static void g_sreg(struct gen *g)
     }
 }
 
+/* mov dword [code address], imm32 or reg; mov byte [code address], imm8. */
+static void store_code32(struct gen *g, uint32_t addr)
+{
+    if (chance(g, 50)) {
+        b1(g, 0xC7);
+        b1(g, 0x05);
+        b4(g, addr);
+        b4(g, gen_rval(g));
+    } else {
+        b1(g, 0x89);
+        b1(g, 0x05 | rn(g, 8) << 3);
+        b4(g, addr);
+    }
+}
+
+/* Self-modifying code. The stores go through the slow path of a code page;
+ * the interpreter sees the new bytes at once, and so must the JIT, within
+ * the running block too. */
+static void g_smc(struct gen *g)
+{
+    int r = dst16(g);
+    switch (rn(g, 3)) {
+    case 0: { /* the next instruction's immediate: mov r, imm32 */
+        bool imm = chance(g, 50);
+        uint32_t next = g->len + (imm ? 10u : 6u);
+        uint32_t addr = DIFF_CODE + next + 1;
+        if (imm) {
+            b1(g, 0xC7);
+            b1(g, 0x05);
+            b4(g, addr);
+            b4(g, gen_rval(g));
+        } else {
+            b1(g, 0x89);
+            b1(g, 0x05 | rn(g, 8) << 3);
+            b4(g, addr);
+        }
+        if (g->nsmc < GEN_SMC_SLOTS)
+            g->smc[g->nsmc++] = g->len + 1;
+        mov_r32(g, r, gen_rval(g));
+        break;
+    }
+    case 1: { /* the next instruction's opcode: one ALU op for another */
+        static const uint8_t alu[6] = {0x01, 0x09, 0x21, 0x29, 0x31, 0x39};
+        uint32_t addr = DIFF_CODE + g->len + 7;
+        b1(g, 0xC6);
+        b1(g, 0x05);
+        b4(g, addr);
+        b1(g, alu[rn(g, 6)]);
+        b1(g, alu[rn(g, 6)]);
+        b1(g, 0xC0 | rn(g, 8) << 3 | (uint32_t)r);
+        flags(g, FL_ALL, FL_AF);
+        break;
+    }
+    default: /* an earlier immediate: the next pass runs the new value */
+        if (g->nsmc == 0) {
+            mov_r32(g, r, gen_rval(g));
+            break;
+        }
+        store_code32(g, DIFF_CODE + g->smc[rn(g, (uint32_t)g->nsmc)]);
+        break;
+    }
+}
+
 void gen_jit_extra(struct gen *g)
 {
-    uint32_t r = rn(g, 10);
+    uint32_t r = rn(g, 12);
     if (r < 6)
         g_a16_mem(g);
     else if (r < 8)
         g_a16_string(g);
-    else
+    else if (r < 10)
         g_sreg(g);
+    else
+        g_smc(g);
 }

@@ -29,6 +29,8 @@ enum { EAX, ECX, EDX, EBX, ESP, EBP, ESI, EDI };
 #define BRANCH_SPAN 60
 #define STACK_SLACK 1024
 
+#define GEN_SMC_SLOTS 8
+
 struct gen {
     uint8_t *code;
     uint32_t len;
@@ -38,6 +40,9 @@ struct gen {
     uint32_t undef;  /* EFLAGS bits undefined now */
     uint16_t fundef; /* x87 condition codes undefined now */
     int32_t depth;   /* bytes pushed below DIFF_STACK_TOP */
+    /* Code offsets of immediates self-modifying code may rewrite. */
+    uint32_t smc[GEN_SMC_SLOTS];
+    int nsmc;
     /* A forward branch whose target is not placed yet. */
     struct gen_seq *seq; /* for the memory masks */
     bool br_on;

@@ -305,6 +305,33 @@ static void narrow(FILE *f, struct engines *e, const struct gen_seq *s, uint32_t
     }
 }
 
+/* The self-modifying groups rewrite the code page often enough that the
+ * JIT leaves it to the interpreter for good, which would test nothing
+ * more: then a fresh JIT (its figures added to `total`). */
+static void add_stats(struct jit_stats *to, const struct jit_stats *from)
+{
+    to->blocks_translated += from->blocks_translated;
+    to->insns_run += from->insns_run;
+    to->invalidations_cpu += from->invalidations_cpu;
+    to->invalidations_dma += from->invalidations_dma;
+    to->flushes += from->flushes;
+    to->pages_left_to_interp += from->pages_left_to_interp;
+}
+
+static void fresh_jit(struct engines *e, struct jit_stats *total)
+{
+    struct jit_stats st;
+    jit_get_stats(e->jit, &st);
+    if (!st.pages_left_to_interp)
+        return;
+    add_stats(total, &st);
+    jit_free(e->jit);
+    if (jit_init(e->jit) < 0) {
+        fprintf(stderr, "diff_jit: jit_init: %s\n", e->jit->error);
+        exit(2);
+    }
+}
+
 /* --- main ------------------------------------------------------------------------ */
 
 static void usage(void)
@@ -411,12 +438,15 @@ int main(int argc, char **argv)
     uint32_t count = o.index >= 0 ? 1 : o.count;
     uint32_t passed = 0, failed = 0, faults = 0;
     uint64_t insns = 0;
+    struct jit_stats total;
+    memset(&total, 0, sizeof(total));
     for (uint32_t n = 0; n < count; n++) {
         uint32_t index = first + n, iters;
         build(&orig, &s, &o, index, &iters);
         uint64_t before = e.interp->cpu.icount;
         bool ok = check(&e, &s, NULL, &a, &b);
         insns += e.interp->cpu.icount - before;
+        fresh_jit(&e, &total);
         if (ok) {
             passed++;
             if (a.res.vector >= 0)
@@ -443,9 +473,12 @@ int main(int argc, char **argv)
     }
     struct jit_stats st;
     jit_get_stats(e.jit, &st);
+    add_stats(&st, &total);
     printf("JIT: %" PRIu64 " blocks translated, %" PRIu64 " instructions run translated, %" PRIu64
            " invalidations, %" PRIu64 " flushes\n",
            st.blocks_translated, st.insns_run, st.invalidations_cpu + st.invalidations_dma, st.flushes);
+    printf("     %" PRIu64 " times a page was left to the interpreter (each time a fresh JIT)\n",
+           st.pages_left_to_interp);
     printf("\ndiff_jit: seed %" PRIu64
            ", sequences %u..%u: %u passed, %u failed (%u ended in a fault on both "
            "engines), %" PRIu64 " guest instructions each side\n",
