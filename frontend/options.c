@@ -13,6 +13,7 @@
 #include "devices/storage/image/image.h"
 #include "frontend/config.h"
 #include "frontend/lib/ini.h"
+#include "devices/video/vga.h"
 
 #define MAX_RAM_MB     3072u /* what the board maps below the PCI hole */
 #define MAX_BIOS_BYTES (2u << 20)
@@ -30,6 +31,8 @@ enum opt_id {
     O_INITRD,
     O_APPEND,
     O_BIOS,
+    O_VGA_ROM,
+    O_BIOS_LOG,
     O_SERIAL,
     O_DEBUGCON,
     O_DISPLAY,
@@ -69,6 +72,8 @@ static const struct opt_def opt_defs[] = {
     {"initrd", O_INITRD, true},
     {"append", O_APPEND, true},
     {"bios", O_BIOS, true},
+    {"vga-rom", O_VGA_ROM, true},
+    {"bios-log", O_BIOS_LOG, true},
     {"serial", O_SERIAL, true},
     {"debugcon", O_DEBUGCON, true},
     {"display", O_DISPLAY, true},
@@ -128,6 +133,12 @@ void options_usage(FILE *f)
           "  -cpu MODEL            8086, 286, 386, 486, pentium or pentium2 (default); -cpu help lists them\n"
           "  -bios FILE            firmware image instead of rex86's BIOS; an image under 64 KB\n"
           "                        ends at 0xFFFFF with the reset vector at F000:FFF0\n"
+          "  --vga-rom FILE|none   the VGA BIOS a foreign -bios runs (the stdvga card's option\n"
+          "                        ROM, also at C0000); default: the first of\n"
+          "                        /usr/share/seabios/vgabios-stdvga.bin and\n"
+          "                        /usr/share/vgabios/vgabios.bin (packages seabios, vgabios)\n"
+          "  --bios-log DEV        a foreign -bios's debug ports 0x400-0x403 (SeaBIOS's log on\n"
+          "                        0x402, the Bochs BIOS's panic/info/debug): stdio, file:PATH, none\n"
           "  -accel interp|jit     execution engine (default interp; the JIT translates 32-bit\n"
           "                        protected-mode code and leaves the rest to the interpreter)\n"
           "  --jit-stats           print the JIT's statistics at exit\n"
@@ -244,6 +255,39 @@ static int check_file(const char *what, const char *path, uint64_t *size, char *
     *size = len;
     return 0;
 }
+
+/* A VGA BIOS is an ISA option ROM (IBM PC/AT Technical Reference, "ROM
+ * scan"): 55 AA, then its length in 512-byte blocks; the card decodes 64 KB
+ * of it at C0000. */
+#define MAX_VGA_ROM_BYTES VGA_ROM_SIZE
+static int check_vga_rom(const char *path, char *err, size_t errlen)
+{
+    uint64_t n;
+    if (check_file("VGA ROM", path, &n, err, errlen) < 0)
+        return -1;
+    if (n < 512 || n > MAX_VGA_ROM_BYTES)
+        return fail(err, errlen,
+                    "VGA ROM '%s' has %llu bytes; a VGA BIOS is an option ROM of 512 bytes to 64 KB", path,
+                    (unsigned long long)n);
+    FILE *f = fopen(path, "rb");
+    uint8_t head[3] = {0};
+    bool ok = f && fread(head, 1, 3, f) == 3;
+    if (f)
+        fclose(f);
+    if (!ok || head[0] != 0x55 || head[1] != 0xAA)
+        return fail(err, errlen, "VGA ROM '%s' is not an option ROM: it does not begin with the bytes 55 AA",
+                    path);
+    return 0;
+}
+
+/* The distribution's VGA BIOSes for the Bochs/QEMU stdvga, in the order a
+ * foreign -bios gets one when --vga-rom is not given (Debian's packages
+ * seabios and vgabios). */
+static const char *const default_vga_roms[] = {
+    "/usr/share/seabios/vgabios-stdvga.bin",
+    "/usr/share/vgabios/vgabios.bin",
+    "/usr/share/vgabios/vgabios-stdvga.bin",
+};
 
 /* The image layer decides what a usable image is, so the frontend and the
  * drives agree; this only opens it early to report a bad one before start. */
@@ -410,6 +454,17 @@ static int apply(struct options *o, const struct opt_def *d, const char *v, char
                         (unsigned long long)n);
         c->bios_file = v;
         return 0;
+    case O_VGA_ROM:
+        o->vga_rom_given = true;
+        if (!strcmp(v, "none")) {
+            c->vgabios_file = NULL;
+            return 0;
+        }
+        if (check_vga_rom(v, err, errlen) < 0)
+            return -1;
+        c->vgabios_file = v;
+        return 0;
+    case O_BIOS_LOG: return parse_chardev("--bios-log", v, &c->bios_log, err, errlen);
     case O_SERIAL:
         /* The command line's -serial list replaces the file's COM ports. */
         if (o->serial_from_file) {
@@ -690,6 +745,20 @@ enum options_result options_parse(struct options *o, int argc, char **argv, char
                  "or install the memtest86+ package for a demo guest");
             return OPTIONS_ERROR;
         }
+    }
+    if (o->cfg.vgabios_file && !o->cfg.bios_file) {
+        fail(err, errlen, "--vga-rom works with -bios only: rex86's own BIOS has its own video services");
+        return OPTIONS_ERROR;
+    }
+    /* A foreign firmware has no video services of its own: like QEMU's
+     * default -vga std, the card comes with the distribution's VGA BIOS. */
+    if (o->cfg.bios_file && !o->vga_rom_given) {
+        char vga_err[256];
+        for (size_t i = 0; i < sizeof(default_vga_roms) / sizeof(default_vga_roms[0]); i++)
+            if (check_vga_rom(default_vga_roms[i], vga_err, sizeof(vga_err)) == 0) {
+                o->cfg.vgabios_file = default_vga_roms[i];
+                break;
+            }
     }
     if (!o->cfg.boot_order[0])
         snprintf(o->cfg.boot_order, sizeof(o->cfg.boot_order), "cad");

@@ -53,6 +53,7 @@ struct options {
     int serial_count; /* -serial options seen so far */
     bool serial_given;
     bool serial_from_file; /* the -config file set COM ports; -serial replaces them */
+    bool vga_rom_given;    /* --vga-rom FILE or none: no default VGA BIOS */
     bool help, version, cpu_help;
     /* Notes for the user that are not errors (e.g. "jit not built yet"). */
     char notes[512];

@@ -18,6 +18,7 @@
 #include "devices/serial/uart.h"
 #include "devices/video/vga.h"
 #include "devices/board/sysports.h"
+#include "devices/board/fwdebug.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -195,7 +196,7 @@ struct machine *machine_create(const struct machine_config *cfg, char *err, size
             goto fail;
         if (cfg->jit && jit_init(m) < 0)
             goto fail;
-        if (cfg->bios_file && load_firmware(m, cfg->bios_file) < 0)
+        if (cfg->bios_file && (load_firmware(m, cfg->bios_file) < 0 || fwdebug_init(m, cfg->bios_log) < 0))
             goto fail;
     }
     machine_reset(m);

@@ -58,12 +58,13 @@ struct machine_config {
     const char *fda, *fdb, *hda, *hdb, *cdrom;
     char boot_order[8]; /* e.g. "cad": a floppy, c hard disk, d CD */
     const char *kernel, *initrd, *append;
-    const char *bios_file; /* a real firmware image instead of ours */
-    const char *vgabios_file;
+    const char *bios_file;    /* a real firmware image instead of ours */
+    const char *vgabios_file; /* the stdvga option ROM (with bios_file only) */
 
     /* Character backends: "stdio", "file:PATH", "none" (NULL = none). */
     const char *serial[4];
     const char *debugcon;
+    const char *bios_log; /* a foreign firmware's ports 0x400-0x403 */
 };
 
 /* Every device registers its lifecycle hooks here from its *_init(), so the

@@ -532,23 +532,29 @@ int pci_stdvga_init(struct machine *m)
     }
     /* Its mapping is derived from the configuration space the bus saves. */
     machine_device_state(m, s, 0, NULL);
-    const char *path = m->cfg.vgabios_file;
-    FILE *f = path ? fopen(path, "rb") : NULL;
-    if (f) {
+    /* Our BIOS has its own video services; only a foreign one runs the
+     * card's ROM (vga.c also decodes it at C0000, as an ISA card would). */
+    const char *path = m->cfg.bios_file ? m->cfg.vgabios_file : NULL;
+    if (path) {
+        FILE *f = fopen(path, "rb");
+        if (!f)
+            return machine_error(m, "cannot open VGA ROM '%s'", path);
         fseek(f, 0, SEEK_END);
         long len = ftell(f);
         fseek(f, 0, SEEK_SET);
-        uint32_t size = 2048;
-        while (len > 0 && size < (uint32_t)len && size < (1u << 20))
+        uint32_t size = MEM_PAGE_SIZE;
+        while (len > 0 && size < (uint32_t)len && size < VGA_ROM_SIZE)
             size <<= 1;
         /* Page-aligned: the memory map hands out whole pages. */
-        if (len > 0 && len <= (long)size &&
-            !posix_memalign((void **)&s->rom, MEM_PAGE_SIZE, size < MEM_PAGE_SIZE ? MEM_PAGE_SIZE : size)) {
+        bool ok = len > 0 && len <= (long)size && !posix_memalign((void **)&s->rom, MEM_PAGE_SIZE, size);
+        if (ok) {
             memset(s->rom, 0xFF, size);
-            if (fread(s->rom, 1, (size_t)len, f) == (size_t)len)
-                s->rom_size = size < MEM_PAGE_SIZE ? MEM_PAGE_SIZE : size;
+            ok = fread(s->rom, 1, (size_t)len, f) == (size_t)len;
         }
         fclose(f);
+        if (!ok)
+            return machine_error(m, "cannot read VGA ROM '%s' (at most %u KB)", path, VGA_ROM_SIZE >> 10);
+        s->rom_size = size;
     }
     return pci_register_function(m, 0, 2, 0, &stdvga_ops, s) ? 0 : -1;
 }

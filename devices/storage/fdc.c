@@ -108,11 +108,24 @@ static bool has_media(struct fdc *f, int ds)
     return d && d->img;
 }
 
+/* Under a foreign firmware (-bios) the controller behaves as the Bochs and
+ * QEMU controllers do, which the Bochs BIOS was written against: it never
+ * programs a data rate and never seeks before READ/WRITE DATA, so every
+ * medium reads at any rate and the head moves to the cylinder a command
+ * names (as with CONFIGURE's EIS). The chip does neither (the 82077AA
+ * seeks implicitly only with EIS set); our BIOS and SeaBIOS do both. */
+static bool emulator_compat(const struct fdc *f)
+{
+    return f->m->cfg.bios_file != NULL;
+}
+
 /* Data rates the medium was written at: 250/300 kbps for 9-10 sector
  * media (300 is a 360 KB disk in a 1.2 MB drive), 500 kbps up to 21
  * sectors, 1 Mbps for 2.88 MB. DSR/CCR code: 0 500k, 1 300k, 2 250k, 3 1M. */
 static bool rate_ok(struct fdc *f, int ds)
 {
+    if (emulator_compat(f))
+        return true;
     unsigned spt = f->drv[ds].img->geom.sectors;
     if (spt <= 10)
         return f->rate == 1 || f->rate == 2;
@@ -190,7 +203,7 @@ static void do_rw(struct fdc *f, bool write)
         return;
     }
     const struct disk_geometry *g = &d->img->geom;
-    if (f->config & 0x40) /* implied seek (CONFIGURE EIS) */
+    if ((f->config & 0x40) || emulator_compat(f)) /* implied seek (CONFIGURE EIS) */
         d->track = f->pcn[ds] = cyl;
     for (;;) {
         if (cyl != d->track || h != hd || n != 2 || r == 0 || r > g->sectors || d->track >= g->cylinders ||

@@ -9,7 +9,9 @@
 # characters "A:\>" in the VGA text buffer at 0xB8000.
 #
 # rex86: `rex86 -fda IMG -boot a -display none -serial none --exit-on "A:\>"
-#   --stats`. --exit-on looks at the text screen every 5 ms of virtual time;
+#   --stats`, with its own BIOS and, when the package is installed, under
+#   SeaBIOS (`-bios /usr/share/seabios/bios.bin`, the same firmware QEMU
+#   runs). --exit-on looks at the text screen every 5 ms of virtual time;
 #   --stats prints the virtual time (retired instructions at the configured
 #   rate) and the host time from machine creation to the match. The wall
 #   time around the whole process (start-up included) is measured too.
@@ -47,30 +49,44 @@ now() { date +%s.%N; }
 
 echo "host: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg); rex86 $("$rex86" --version | cut -d' ' -f2)"
 
-rex86_walls=() rex86_virts=() rex86_hosts=()
-for ((r = 1; r <= runs; r++)); do
-    cp "$img_src" "$img"
-    start=$(now)
-    "$rex86" -fda "$img" -boot a -display none -serial none --exit-on 'A:\>' --stats \
-        --timeout 300 >"$tmp/out" 2>&1
-    status=$?
-    end=$(now)
-    if [ $status != 0 ]; then
-        cat "$tmp/out"
-        echo "dosboot.sh: rex86 did not reach A:\\> (exit status $status)" >&2
-        exit 1
-    fi
-    # "rex86: stats: N instructions retired, V s virtual time, H s host time, M MIPS"
-    read -r insns virt host < <(sed -n 's/.*stats: \([0-9]*\) instructions retired, \([0-9.]*\) s virtual time, \([0-9.]*\) s host time.*/\1 \2 \3/p' "$tmp/out")
-    wall=$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.3f", e - s }')
-    printf 'rex86 run %d: A:\\> after %s s virtual time (%s instructions), %s s host time, %s s wall with start-up\n' \
-        "$r" "$virt" "$insns" "$host" "$wall"
-    rex86_walls+=("$wall") rex86_virts+=("$virt") rex86_hosts+=("$host")
-done
-
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-echo "rex86 median: $(median "${rex86_virts[@]}") s virtual, $(median "${rex86_hosts[@]}") s host, $(median "${rex86_walls[@]}") s wall"
+# time_rex86 LABEL [OPTIONS...]: RUNS boots to A:\> with the options added.
+time_rex86() {
+    local label=$1 r start end status insns virt host wall
+    shift
+    local walls=() virts=() hosts=()
+    for ((r = 1; r <= runs; r++)); do
+        cp "$img_src" "$img"
+        start=$(now)
+        "$rex86" "$@" -fda "$img" -boot a -display none -serial none --exit-on 'A:\>' --stats \
+            --timeout 300 >"$tmp/out" 2>&1
+        status=$?
+        end=$(now)
+        if [ $status != 0 ]; then
+            cat "$tmp/out"
+            echo "dosboot.sh: rex86 ($label) did not reach A:\\> (exit status $status)" >&2
+            exit 1
+        fi
+        # "rex86: stats: N instructions retired, V s virtual time, H s host time, M MIPS"
+        read -r insns virt host < <(sed -n 's/.*stats: \([0-9]*\) instructions retired, \([0-9.]*\) s virtual time, \([0-9.]*\) s host time.*/\1 \2 \3/p' "$tmp/out")
+        wall=$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.3f", e - s }')
+        printf '%s run %d: A:\\> after %s s virtual time (%s instructions), %s s host time, %s s wall with start-up\n' \
+            "$label" "$r" "$virt" "$insns" "$host" "$wall"
+        walls+=("$wall") virts+=("$virt") hosts+=("$host")
+    done
+    echo "$label median: $(median "${virts[@]}") s virtual, $(median "${hosts[@]}") s host, $(median "${walls[@]}") s wall"
+}
+
+time_rex86 "rex86 (its own BIOS)"
+# The same hardware under the distribution's firmware, when installed:
+# SeaBIOS (package seabios) with its VGA BIOS, which rex86 finds itself.
+seabios=/usr/share/seabios/bios.bin
+if [ -r "$seabios" ]; then
+    time_rex86 "rex86 -bios $seabios" -bios "$seabios"
+else
+    echo "$seabios is not installed: no SeaBIOS figure (apt-get install seabios)"
+fi
 
 if ! command -v qemu-system-i386 >/dev/null 2>&1; then
     echo "qemu-system-i386 is not installed: no QEMU figure (apt-get install qemu-system-x86)"
