@@ -54,6 +54,10 @@ void gen_sequence(struct gen_seq *s, uint64_t seed, uint32_t index, enum gen_cla
  * (gen_jit.c: 16-bit addressing through FS based on the scratch buffer,
  * segment loads), for the interpreter-against-JIT comparison. */
 #define GEN_F_JIT 1u
+/* With GEN_F_JIT the body runs in a loop (tests/jit/diff_jit) that keeps
+ * the passes left, this one included (1 in the last pass), at this offset
+ * of the control page. */
+#define GEN_CTL_LOOP 0xA00
 void gen_sequence_ex(struct gen_seq *s, uint64_t seed, uint32_t index, enum gen_class only, unsigned flags);
 const char *gen_class_name(enum gen_class c);
 /* The same sequence cut after its first `groups` groups, with the same

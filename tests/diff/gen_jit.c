@@ -259,8 +259,44 @@ static void g_smc(struct gen *g)
     }
 }
 
+/* A fault in the loop's last pass only, when the blocks are hot: a 16-bit
+ * address through FS that is past the scratch segment's limit (#GP) when
+ * the iteration counter says this is the last pass. The state at the fault
+ * must be the instruction's own, whatever the JIT keeps in host registers.
+ * (With FS flat by then, it reads the low 64 KB instead.) */
+static void g_late_fault(struct gen *g)
+{
+    int r = (int)rn(g, 2) ? EBX : ESI; /* a 16-bit base register */
+    uint32_t rr = (uint32_t)r;
+    b1(g, 0x8B); /* mov r, [loop counter] */
+    b1(g, 0x05 | rr << 3);
+    b4(g, DIFF_CTL + GEN_CTL_LOOP);
+    b1(g, 0x83); /* cmp r, 2 */
+    b1(g, 0xF8 | rr);
+    b1(g, 2);
+    b1(g, 0x1B); /* sbb r, r: -1 in the last pass (counter 1), else 0 */
+    b1(g, 0xC0 | rr << 3 | rr);
+    b1(g, 0x81); /* and r, 0x1000 */
+    b1(g, 0xE0 | rr);
+    b4(g, 0x1000);
+    b1(g, 0x66); /* add r16, target */
+    b1(g, 0x81);
+    b1(g, 0xC0 | rr);
+    b2(g, 0x100 + rn(g, 0xE00));
+    flags(g, FL_ALL, 0);
+    b1(g, 0x64); /* mov|add reg, fs:[bx|si] */
+    b1(g, 0x67);
+    b1(g, chance(g, 50) ? 0x8B : 0x03);
+    b1(g, (uint32_t)dst16(g) << 3 | (r == EBX ? 7u : 4u));
+    flags(g, FL_ALL, 0);
+}
+
 void gen_jit_extra(struct gen *g)
 {
+    if (chance(g, 3)) {
+        g_late_fault(g);
+        return;
+    }
     uint32_t r = rn(g, 12);
     if (r < 6)
         g_a16_mem(g);

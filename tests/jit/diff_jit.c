@@ -22,7 +22,7 @@
 #define SKIP_CODE 77
 #define RAM_MB    2
 /* Control-page slots of the loop (past the FNSTENV/FNSAVE slots). */
-#define CTL_LOOP     0xA00
+#define CTL_LOOP     GEN_CTL_LOOP
 #define CTL_ECX_SAVE 0xA04
 #define MAX_ITERS    40
 /* The longest a looped sequence may run: iterations x body, and a margin. */
