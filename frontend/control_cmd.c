@@ -1,5 +1,5 @@
 /* The control API's commands (status, pause, resume, screenshot,
- * screen-text, type, key, wait-text, quit, help) and the one-line JSON
+ * screen-text, type, key, wait-text, savevm, loadvm, quit, help) and the one-line JSON
  * replies they send; docs/control.md is the reference. */
 #include "frontend/control_priv.h"
 
@@ -410,7 +410,7 @@ static void cmd_simple(struct control *c, int i, const char *id, const char *sta
 }
 
 static const char *const commands =
-    "status, pause, resume, screenshot, screen-text, type, key, wait-text, quit, help";
+    "status, pause, resume, screenshot, screen-text, type, key, wait-text, savevm, loadvm, quit, help";
 
 void control_run_line(struct control *c, int i, const char *line, size_t len)
 {
@@ -455,6 +455,10 @@ void control_run_line(struct control *c, int i, const char *line, size_t len)
         cmd_key(c, i, id, req);
     } else if (!strcmp(cmd, "wait-text")) {
         cmd_wait_text(c, i, id, req);
+    } else if (!strcmp(cmd, "savevm")) {
+        control_cmd_savevm(c, i, id, req);
+    } else if (!strcmp(cmd, "loadvm")) {
+        control_cmd_loadvm(c, i, id, req);
     } else if (!strcmp(cmd, "quit")) {
         if (!c->quit) {
             c->quit = true;

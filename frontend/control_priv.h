@@ -84,6 +84,10 @@ void jout_number(struct jout *j, const char *key, double value);
 void jout_u64(struct jout *j, const char *key, uint64_t value);
 void jout_bool(struct jout *j, const char *key, bool value);
 void jout_end(struct jout *j, struct control *c, int i);
+/* control_state.c: savevm {"file"} and loadvm {"file"}. */
+struct json_value;
+void control_cmd_savevm(struct control *c, int i, const char *id, const struct json_value *req);
+void control_cmd_loadvm(struct control *c, int i, const char *id, const struct json_value *req);
 /* {"ok":false,"error":MSG} with the id, in one call. */
 void control_error(struct control *c, int i, const char *id, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "devices/board/machine.h"
+#include "devices/board/state.h"
 #include "translator/jit.h"
 #include "frontend/control.h"
 #include "frontend/options.h"
@@ -132,8 +133,12 @@ static int run(struct machine *m, const struct options *o, struct watch *w, stru
         if (ui && ui_update(ui) == UI_QUIT)
             return EXIT_OK;
         /* Zero wait between slices; paused without a window, poll sleeps. */
+        uint64_t virt = clock_now(m);
         if (control && control_poll(control, why, paused && !ui ? 20 : 0) == CONTROL_QUIT)
             return EXIT_OK;
+        /* A loadvm moved virtual time: pace from the loaded machine's. */
+        if (clock_now(m) != virt)
+            pacing_rebase(pace, m);
         pacing_after_slice(pace, m);
     }
 }
@@ -156,6 +161,14 @@ int main(int argc, char **argv)
     struct machine *m = machine_create(&opts.cfg, err, sizeof(err));
     if (!m) {
         say(err);
+        options_free(&opts);
+        return EXIT_USAGE;
+    }
+    /* -loadvm: the saved machine replaces the one just built, which gave
+     * it the same devices and drive images. */
+    if (opts.loadvm && state_load_file(m, opts.loadvm) < 0) {
+        say(m->error);
+        machine_destroy(m);
         options_free(&opts);
         return EXIT_USAGE;
     }

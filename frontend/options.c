@@ -46,6 +46,7 @@ enum opt_id {
     O_EXIT_ON,
     O_TIMEOUT,
     O_DUMP_SCREEN,
+    O_LOADVM,
     O_DETERMINISTIC,
     O_IPS,
     O_STATS,
@@ -87,6 +88,7 @@ static const struct opt_def opt_defs[] = {
     {"exit-on", O_EXIT_ON, true},
     {"timeout", O_TIMEOUT, true},
     {"dump-screen", O_DUMP_SCREEN, true},
+    {"loadvm", O_LOADVM, true},
     {"deterministic", O_DETERMINISTIC, false},
     {"ips", O_IPS, true},
     {"stats", O_STATS, false},
@@ -172,6 +174,8 @@ void options_usage(FILE *f)
           "                        the debug console, the BIOS teletype or the VGA text screen\n"
           "  --timeout SECONDS     stop after this much host time (exit status 3)\n"
           "  --dump-screen FILE    write the VGA text screen to FILE at exit\n"
+          "  -loadvm FILE          start from a machine state saved by the control API's savevm\n"
+          "                        (give the same -m, -cpu and drive images as when it was saved)\n"
           "  --deterministic       fixed RTC epoch and no host-dependent input: same run every time\n"
           "  --ips N               virtual instructions per second (suffix K, M or G allowed)\n"
           "  --stats               print instructions retired, virtual and host time, and MIPS at exit\n"
@@ -549,6 +553,11 @@ static int apply(struct options *o, const struct opt_def *d, const char *v, char
         if (!*v)
             return fail(err, errlen, "--dump-screen needs a file name");
         o->dump_screen = v;
+        return 0;
+    case O_LOADVM:
+        if (!*v)
+            return fail(err, errlen, "-loadvm needs the file a savevm wrote");
+        o->loadvm = v;
         return 0;
     case O_DETERMINISTIC: c->deterministic = true; return 0;
     case O_IPS:

@@ -37,6 +37,7 @@ struct options {
     const char *exit_on;     /* NULL = none */
     double timeout_s;        /* host seconds; 0 = none */
     const char *dump_screen; /* NULL = none */
+    const char *loadvm;      /* -loadvm: a saved state to start from */
     bool stats;
     bool jit_stats;
     bool display_given;     /* -display/-nographic seen: no guessing */
