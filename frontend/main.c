@@ -107,6 +107,11 @@ static int run(struct machine *m, const struct options *o, struct watch *w, stru
         switch (why) {
         case STOP_EXIT_DEVICE: return m->exit_status;
         case STOP_HALTED:
+            /* Text the guest put on the screen just before it halted is
+             * there all the same: the screen is looked at between slices,
+             * and the halt can come first. */
+            if (o->exit_on && watch_screen(w, screen, screen_text(m, screen, sizeof(screen))))
+                return EXIT_OK;
             if (m->cpu.eflags & F_IF)
                 say("the guest halted and no device is left that could wake it");
             else
