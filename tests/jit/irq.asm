@@ -1,8 +1,8 @@
 ; tests/jit/irq.asm: the PIT's IRQ 0 must reach code that never leaves a
 ; loop on its own: `jmp $` in ROM and in RAM (the handler moves the return
 ; EIP past it), a tight loop that only reads the tick count, `loop $`, a
-; loop of self-chaining RAM blocks, `jmp $` in a 16-bit code segment, and
-; HLT. Virtual time advances with retired instructions, so every run is the
+; loop of self-chaining RAM blocks, `jmp $` in a 16-bit code segment,
+; HLT, and long REP MOVSD / STOSB that ticks interrupt and that resume. Virtual time advances with retired instructions, so every run is the
 ; same; the checks hold whatever instruction the tick lands on.
 %define TEST_NAME "irq"
 %include "rom.inc"
@@ -15,6 +15,10 @@ HIT_EIP         equ 0xB008            ; the EIP the escaping tick interrupted
 SPIN            equ 0x20000           ; RAM: jmp $ ; retf
 CHAIN           equ 0x20010           ; RAM: a loop over three blocks
 SPIN16          equ 0xC000            ; RAM, 16-bit code: jmp $ ; o32 retf
+REP_ROUND       equ 0xB00C
+REP_SRC         equ 0x1000000
+REP_DST         equ 0x2000000
+REP_DWORDS      equ 0x400000              ; 1024 chunks of 4096 iterations
 
 ; ESCAPE_TO target: the next tick resumes at target.
 %macro ESCAPE_TO 1
@@ -31,6 +35,7 @@ pm_main:
     IDT_GATE 0x20, irq0, ACC_INTGATE
     mov dword [TICKS], 0
     mov dword [ESCAPE], 0
+    mov dword [REP_ROUND], 0
     mov word [SPIN], 0xFEEB           ; jmp $
     mov byte [SPIN + 2], 0xCB         ; retf
     mov word [SPIN16], 0xFEEB
@@ -122,6 +127,58 @@ pm_main:
     inc esi
     cmp esi, 8
     jb .rounds
+
+    ; ---- long REP MOVSD / REP STOSB (16 MB) with ticks every ~170
+    ; instructions: each resumes where the tick left it.
+    mov edi, REP_SRC
+    mov ecx, REP_DWORDS
+    xor eax, eax
+.fill:
+    stosd
+    inc eax
+    loop .fill
+    mov ax, 2
+    call jit_pit
+    ; Let the new rate settle first: a CPU slice that was running when the
+    ; PIT was reprogrammed still ends at the old deadline (the clock does
+    ; not cut it short for the earlier event).
+    mov ecx, 200000
+    sti
+    loop $
+.rep_rounds:
+    mov ebx, [TICKS]
+    mov esi, REP_SRC
+    mov edi, REP_DST
+    mov ecx, REP_DWORDS
+    sti
+    rep movsd
+    cli
+    CHK ecx, 0, "rep movsd under ticks: ecx"
+    CHK esi, REP_SRC + REP_DWORDS * 4, "rep movsd under ticks: esi"
+    CHK edi, REP_DST + REP_DWORDS * 4, "rep movsd under ticks: edi"
+    mov eax, [TICKS]
+    cmp eax, ebx
+    ja .rep_ticked
+    PM_FAIL "rep movsd: no tick during 4M iterations"
+.rep_ticked:
+    mov esi, REP_SRC
+    mov edi, REP_DST
+    mov ecx, REP_DWORDS
+    repe cmpsd
+    CHK ecx, 0, "rep movsd under ticks: the copy is whole"
+    mov edi, REP_DST
+    mov ecx, REP_DWORDS * 4
+    mov al, 0xA5
+    sti
+    rep stosb
+    cli
+    CHK edi, REP_DST + REP_DWORDS * 4, "rep stosb under ticks: edi"
+    CHK [REP_DST + REP_DWORDS * 4 - 4], 0xA5A5A5A5, "rep stosb under ticks: the last bytes"
+    CHK [REP_DST], 0xA5A5A5A5, "rep stosb under ticks: the first bytes"
+    inc dword [REP_ROUND]
+    cmp dword [REP_ROUND], 2
+    jb .rep_rounds
+    call jit_pit_stop
 
     call jit_pit_stop
     mov al, 0xFF
