@@ -585,6 +585,13 @@ void lapic_reset(struct lapic *l)
     l->st.svr = 0xFF;
     for (int e = 0; e < LVT_COUNT; e++)
         l->st.lvt[e] = LVT_MASKED;
+    /* Under a foreign firmware (-bios), LINT0 comes up as an unmasked
+     * ExtINT, as QEMU resets its boot CPU: the Bochs BIOS's rombios32
+     * software-enables the APIC and never sets up virtual wire mode, which
+     * on the chip cuts the 8259 off (the timer tick never comes). Our BIOS
+     * and SeaBIOS program LINT0 themselves. */
+    if (l->m->cfg.bios_file)
+        l->st.lvt[LVT_LINT0] = APIC_DM_EXTINT << 8;
     l->st.lint[0] = lint0;
     l->st.lint[1] = lint1;
     l->st.extint_io = extint;

@@ -520,6 +520,15 @@ static void stdvga_free(void *opaque)
 
 static const struct pci_ops stdvga_ops = {"stdvga", stdvga_setup, stdvga_written};
 
+static bool stdvga_rom_is_pci(const uint8_t *rom, uint32_t len)
+{
+    if (len < 0x1A)
+        return false;
+    uint32_t at = rom[0x18] | (uint32_t)rom[0x19] << 8;
+    return at + 8 <= len && !memcmp(rom + at, "PCIR", 4) && (rom[at + 4] | rom[at + 5] << 8) == 0x1234 &&
+           (rom[at + 6] | rom[at + 7] << 8) == 0x1111;
+}
+
 int pci_stdvga_init(struct machine *m)
 {
     struct stdvga *s = calloc(1, sizeof(*s));
@@ -554,7 +563,15 @@ int pci_stdvga_init(struct machine *m)
         fclose(f);
         if (!ok)
             return machine_error(m, "cannot read VGA ROM '%s' (at most %u KB)", path, VGA_ROM_SIZE >> 10);
-        s->rom_size = size;
+        /* Only a PCI option ROM for this card goes behind the BAR: its
+         * header points (offset 18h) to a "PCIR" data structure naming the
+         * card's vendor and device (PCI 2.1 §6.3.1). An ISA VGA BIOS
+         * (SeaBIOS's vgabios-isavga.bin) is then the BIOS of an ISA card,
+         * decoded at C0000 only, where the Bochs BIOS's ROM scan wants it:
+         * its rombios32 reads a ROM BAR it has not enabled, and would
+         * copy the nothing it finds there over C0000-DFFFF. */
+        if (stdvga_rom_is_pci(s->rom, (uint32_t)len))
+            s->rom_size = size;
     }
     return pci_register_function(m, 0, 2, 0, &stdvga_ops, s) ? 0 : -1;
 }

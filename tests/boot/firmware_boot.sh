@@ -9,6 +9,10 @@
 #                    LGPL VGABios (package vgabios)
 #   bochs-bios       the Bochs BIOS (BIOS-bochs-legacy, package bochsbios)
 #                    with the LGPL VGABios (package vgabios)
+#   bochs-bios-latest
+#                    the Bochs BIOS with rombios32 (BIOS-bochs-latest: PCI
+#                    set-up, MP tables, the local APIC) and SeaBIOS's ISA
+#                    VGA BIOS (vgabios-isavga.bin), found by its ROM scan
 #   seabios-hdd      SeaBIOS's ATA driver: IMAGE is tests/boot's hdboot disk,
 #                    whose boot sector checks INT 13h CHS and EDD reads and
 #                    writes and E820, then prints HDD-BOOT-OK and halts
@@ -49,6 +53,11 @@ case $kind in
 seabios | seabios-keyboard)
     bios=/usr/share/seabios/bios.bin vga=() banner="SeaBIOS (version"
     need_file "$bios" /usr/share/seabios/vgabios-stdvga.bin
+    ;;
+bochs-bios-latest)
+    bios=/usr/share/bochs/BIOS-bochs-latest vga=(--vga-rom /usr/share/seabios/vgabios-isavga.bin)
+    banner="Starting rombios32"
+    need_file "$bios" /usr/share/seabios/vgabios-isavga.bin
     ;;
 seabios-hdd | seabios-cdrom)
     bios=/usr/share/seabios/bios.bin vga=() banner="SeaBIOS (version"
