@@ -94,11 +94,13 @@ void pacing_step(struct pacing *p, struct machine *m, int dir)
 {
     uint64_t ips = m->clock.ips;
     if (p->mode == PACE_MAX) {
-        if (dir < 0)
+        /* Nothing is faster than max. Slower starts from the speed the
+         * title shows, not from the virtual rate (which may be far above
+         * what the host achieves). */
+        if (dir > 0)
             return;
-        p->mode = PACE_FIXED;
-        pacing_rebase(p, m);
-        return;
+        if (p->mips > 0 && p->mips * 1e6 < (double)ips)
+            ips = (uint64_t)(p->mips * 1e6);
     }
     p->mode = PACE_FIXED;
     ips = dir > 0 ? ips + ips / 4 : ips - ips / 5;

@@ -51,8 +51,8 @@ void pacing_set_ips(struct pacing *p, struct machine *m, uint64_t ips);
 void pacing_pause(struct pacing *p, struct machine *m, bool paused);
 /* Unlimited speed on, or back to the mode before it. */
 void pacing_toggle_max(struct pacing *p, struct machine *m);
-/* The host keys: one step up or down (about 25%); a step up from max
- * returns to paced mode. */
+/* The host keys: one step up or down (about 25%); a step down from max
+ * caps the guest a step below the speed it had. */
 void pacing_step(struct pacing *p, struct machine *m, int dir);
 
 #endif

@@ -166,6 +166,26 @@ def picture_stats(path):
     return w, h, len(colours), lit_fraction(rows, 0, h)
 
 
+def wait_picture(c, path, width, height, colours, percent, timeout):
+    """Polls screenshots until the screen is a width x height picture with at
+    least `colours` colours and `percent` % of its pixels lit (the picture
+    grows as the guest draws it); returns its statistics, or None."""
+    deadline = time.monotonic() + timeout
+    stats = None
+    while time.monotonic() < deadline:
+        r = c.request({"cmd": "status"}, quiet=True)
+        if r.get("screen") == "graphics":
+            shot = c.request({"cmd": "screenshot", "file": path}, quiet=True)
+            if shot.get("ok") and shot.get("width") == width and shot.get("height") == height:
+                stats = picture_stats(path)
+                if stats[2] >= colours and stats[3] * 100.0 >= percent:
+                    return stats
+        if r.get("stop") not in (None, "slice", "requested", "none"):
+            break  # the guest stopped for good
+        time.sleep(0.1)  # the guest is still drawing; look again
+    return None
+
+
 def check_text_screenshot(path, text_row, blank_from_row):
     """A DOS text screen in 80x25 with 16-pixel character rows: the row with
     our text has lit pixels, the rows below the prompt are black, and there
