@@ -48,6 +48,7 @@ static const struct config_key config_keys[] = {
     {"run", "exit-on", "exit-on", 0, false},
     {"run", "timeout", "timeout", 0, false},
     {"run", "dump-screen", "dump-screen", 0, false},
+    {"run", "loadvm", "loadvm", 0, false},
     {"run", "stats", "stats", 0, true},
     {"run", "jit-stats", "jit-stats", 0, true},
 };
