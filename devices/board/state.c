@@ -11,6 +11,7 @@
 #include <zlib.h>
 
 #include "devices/board/machine.h"
+#include "frontend/options.h" /* REX86_VERSION */
 
 /* ---- growable byte buffer ---- */
 
@@ -287,7 +288,7 @@ int state_writer_finish(struct state_writer *w, const struct state_config *cfg, 
         return -1;
     }
     struct state_header sh = {.format = STATE_FORMAT_VERSION, .cfg = *cfg};
-    snprintf(sh.creator, sizeof(sh.creator), "rex86");
+    snprintf(sh.creator, sizeof(sh.creator), "rex86 %s", REX86_VERSION);
     sh.payload_len = w->payload_len;
     sh.packed_len = w->file.len - STATE_HEADER_SIZE;
     sh.payload_crc = (uint32_t)w->crc;
@@ -312,9 +313,16 @@ int state_unpack(struct machine *m, const uint8_t *buf, size_t len, const struct
     if (get_le(buf + 60, 4) != crc32(0, buf, 60))
         return machine_error(m, "is corrupt (the header checksum does not match)");
     uint32_t format = (uint32_t)get_le(buf + 8, 4);
-    if (format != STATE_FORMAT_VERSION)
-        return machine_error(m, "has state format version %u; this rex86 reads version %u", format,
-                             STATE_FORMAT_VERSION);
+    if (format != STATE_FORMAT_VERSION) {
+        char creator[17];
+        memcpy(creator, buf + 12, 16);
+        creator[16] = 0;
+        for (char *q = creator; *q; q++)
+            if (*q < ' ' || *q > '~')
+                *q = '?';
+        return machine_error(m, "has state format version %u (written by %s); rex86 %s reads version %u",
+                             format, creator, REX86_VERSION, STATE_FORMAT_VERSION);
+    }
     struct state_config got = {(uint32_t)get_le(buf + 28, 4), (uint32_t)get_le(buf + 32, 4),
                                (uint32_t)get_le(buf + 36, 4)};
     if (got.cpu_model != want->cpu_model || got.ram_size != want->ram_size)
