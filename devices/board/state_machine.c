@@ -37,7 +37,7 @@ static struct state_config state_config_of(struct machine *m)
 void state_event(struct state *s, struct clock_event *ev)
 {
     bool armed = ev->armed;
-    uint64_t when = ev->when;
+    uint64_t when = armed ? ev->when : 0; /* a stale deadline is not state */
     uint32_t rank = 0;
     if (!s->loading && armed) {
         for (struct clock_event *e = s->m->clock.head; e && e != ev; e = e->next)

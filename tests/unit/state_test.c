@@ -36,10 +36,18 @@ static struct machine_config test_config(enum cpu_model model, uint32_t ram_mb)
     return cfg;
 }
 
+static const char *firmware; /* set: boot a foreign BIOS instead of ours */
+
 static struct machine *make(enum cpu_model model, uint32_t ram_mb)
 {
     char err[256];
     struct machine_config cfg = test_config(model, ram_mb);
+    if (firmware) {
+        cfg.bios_file = firmware;
+        cfg.vgabios_file = "/usr/share/seabios/vgabios-stdvga.bin";
+        if (access(cfg.vgabios_file, R_OK) != 0)
+            cfg.vgabios_file = NULL;
+    }
     struct machine *m = machine_create(&cfg, err, sizeof(err));
     if (!m)
         fprintf(stderr, "machine_create: %s\n", err);
@@ -60,7 +68,8 @@ static bool save(struct machine *m, uint8_t **buf, size_t *len)
 /* Name the sections that differ between two streams of the same machine. */
 static void diff_sections(struct machine *m, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 {
-    struct state_config want = {(uint32_t)m->cfg.cpu_model, m->mem.ram_size, 0};
+    struct state_config want = {(uint32_t)m->cfg.cpu_model, m->mem.ram_size,
+                                m->cfg.bios_file ? STATE_CFG_FIRMWARE : 0};
     uint8_t *pa, *pb;
     size_t la, lb;
     if (state_unpack(m, a, alen, &want, UINT64_MAX, &pa, &la) < 0 ||
@@ -265,6 +274,13 @@ int main(void)
     round_trip(CPU_286, 4, 200000000ull, true);
     round_trip(CPU_486, 8, 200000000ull, true);
     round_trip(CPU_PENTIUM2, 8, 300000000ull, true);
+    /* SeaBIOS (package seabios), when installed: shadow RAM through PAM,
+     * its VGA option ROM, the firmware debug ports. */
+    if (access("/usr/share/seabios/bios.bin", R_OK) == 0) {
+        firmware = "/usr/share/seabios/bios.bin";
+        round_trip(CPU_PENTIUM2, 16, 300000000ull, false);
+        firmware = NULL;
+    }
 
     /* A Pentium II (local APIC, I/O APIC, ACPI PM) through POST and the
      * failed boot from empty disks: every device has been programmed. */
