@@ -26,8 +26,10 @@
 #   of its serial port (read line by line from a pipe), then QEMU is killed.
 #
 # Each run prints a line, and the summary lines are machine-readable:
-#   RESULT linuxboot engine=jit wall=S virtual=S host=S insns=N   (medians)
-#   RATIO linuxboot A/B=X                                          (walls)
+#   RESULT linuxboot engine=jit wall=S cpu=S virtual=S host=S insns=N  (medians)
+#   RATIO linuxboot A/B wall=X cpu=Y            (of the medians' walls, CPU times)
+# The CPU time (user + system of the emulator's process) moves less than
+# the wall time when the host is busy; QEMU's includes its I/O thread.
 # Measure on an idle machine with a release build (RelWithDebInfo, the
 # default), never under the sanitizers.
 set -uo pipefail
@@ -68,10 +70,12 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
 # Runs a command, reads its stdout line by line, and prints the wall time
-# from just before the start to the first line holding the mark; then ends
-# the process (if --kill) or waits for it. The output goes to a log file.
+# from just before the start to the first line holding the mark (with
+# "wait": to the process's exit) and the CPU time (user + system) the
+# process used; with "kill" it is killed at the mark. The output goes to a
+# log file.
 cat >"$tmp/timed.py" <<'EOF'
-import subprocess, sys, time
+import resource, subprocess, sys, time
 mark, log, kill = sys.argv[1], sys.argv[2], sys.argv[3] == "kill"
 cmd = sys.argv[4:]
 t0 = time.monotonic()
@@ -92,7 +96,8 @@ if seen is None:
     sys.exit("no %s (exit status %d); see %s" % (mark, status, log))
 if not kill:
     seen = time.monotonic() - t0  # the whole process, start-up and exit
-print("%.3f" % seen)
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+print("%.3f %.3f" % (seen, ru.ru_utime + ru.ru_stime))
 EOF
 
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
@@ -102,14 +107,14 @@ echo "host: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 command -v "$qemu" >/dev/null 2>&1 && echo "qemu: $("$qemu" --version | head -1)"
 echo "guest: $(basename "$kernel") + $(basename "$initrd"), 128 MB, to $mark; $runs runs each, engines take turns"
 
-declare -A walls virts hosts insnss
+declare -A walls cpus virts hosts insnss
 for ((r = 1; r <= runs; r++)); do
     for e in $engines; do
         log="$tmp/$e.$r.log"
         case $e in
         jit | interp)
             # shellcheck disable=SC2086
-            if ! wall=$(python3 "$tmp/timed.py" "$mark" "$log" wait "$rex86" -cpu pentium2 -m 128 \
+            if ! read -r wall cpu < <(python3 "$tmp/timed.py" "$mark" "$log" wait "$rex86" -cpu pentium2 -m 128 \
                 -kernel "$kernel" -initrd "$initrd" -append console=ttyS0 -display none \
                 -serial stdio --exit-on "$mark" --stats --timeout $timeout -accel "$e" ${REX86_ARGS:-}); then
                 tail -20 "$log"
@@ -117,45 +122,46 @@ for ((r = 1; r <= runs; r++)); do
                 exit 1
             fi
             read -r insns virt host < <(sed -n 's/.*stats: \([0-9]*\) instructions retired, \([0-9.]*\) s virtual time, \([0-9.]*\) s host time.*/\1 \2 \3/p' "$log")
-            printf 'rex86 -accel %s run %d: %s s wall, %s s virtual, %s s host, %s instructions\n' \
-                "$e" "$r" "$wall" "$virt" "$host" "$insns"
+            printf 'rex86 -accel %s run %d: %s s wall, %s s CPU, %s s virtual, %s s host, %s instructions\n' \
+                "$e" "$r" "$wall" "$cpu" "$virt" "$host" "$insns"
             virts[$e]+=" $virt" hosts[$e]+=" $host" insnss[$e]+=" $insns"
             ;;
         qemu)
-            if ! wall=$(python3 "$tmp/timed.py" "$mark" "$log" kill "$qemu" -cpu pentium3 -accel tcg \
+            if ! read -r wall cpu < <(python3 "$tmp/timed.py" "$mark" "$log" kill "$qemu" -cpu pentium3 -accel tcg \
                 -m 128 -kernel "$kernel" -initrd "$initrd" -append console=ttyS0 -display none \
                 -serial stdio -monitor none -no-reboot); then
                 tail -20 "$log"
                 echo "linuxboot.sh: QEMU did not reach $mark" >&2
                 exit 1
             fi
-            printf 'qemu -cpu pentium3 -accel tcg run %d: %s s wall\n' "$r" "$wall"
+            printf 'qemu -cpu pentium3 -accel tcg run %d: %s s wall, %s s CPU\n' "$r" "$wall" "$cpu"
             ;;
         *)
             echo "linuxboot.sh: unknown engine '$e' (jit, interp, qemu)" >&2
             exit 1
             ;;
         esac
-        walls[$e]+=" $wall"
+        walls[$e]+=" $wall" cpus[$e]+=" $cpu"
     done
 done
 
 echo "--- medians of $runs ---"
-declare -A med
+declare -A med medcpu
 for e in $engines; do
     # shellcheck disable=SC2086
-    med[$e]=$(median ${walls[$e]})
+    med[$e]=$(median ${walls[$e]}) medcpu[$e]=$(median ${cpus[$e]})
     if [ "$e" = qemu ]; then
-        echo "RESULT linuxboot engine=qemu wall=${med[$e]}"
+        echo "RESULT linuxboot engine=qemu wall=${med[$e]} cpu=${medcpu[$e]}"
     else
         # shellcheck disable=SC2086
         v=$(median ${virts[$e]}) h=$(median ${hosts[$e]}) n=$(median ${insnss[$e]})
-        echo "RESULT linuxboot engine=$e wall=${med[$e]} virtual=$v host=$h insns=$n"
+        echo "RESULT linuxboot engine=$e wall=${med[$e]} cpu=${medcpu[$e]} virtual=$v host=$h insns=$n"
     fi
 done
 ratio() {
     [ -n "${med[$1]:-}" ] && [ -n "${med[$2]:-}" ] &&
-        awk -v a="${med[$1]}" -v b="${med[$2]}" -v n="$1/$2" 'BEGIN { printf "RATIO linuxboot %s=%.2f\n", n, a / b }'
+        awk -v a="${med[$1]}" -v b="${med[$2]}" -v c="${medcpu[$1]}" -v d="${medcpu[$2]}" -v n="$1/$2" \
+            'BEGIN { printf "RATIO linuxboot %s wall=%.2f cpu=%.2f\n", n, a / b, c / d }'
 }
 ratio jit qemu
 ratio interp qemu
