@@ -93,6 +93,10 @@ static void make_loop(struct gen_seq *s, uint32_t n)
     memcpy(epi, c + s->body_end, epi_len);
     uint32_t p = s->body_end;
     const uint32_t ctl = DIFF_CTL;
+    if (p + 64 + epi_len + 1 > DIFF_CODE_SIZE) {
+        fprintf(stderr, "diff_jit: a sequence too long to loop (%u bytes)\n", p);
+        exit(2);
+    }
     p = put_modrm_abs(c, p, 0x89, 0x0D, ctl + CTL_ECX_SAVE); /* mov [save], ecx */
     p = put_modrm_abs(c, p, 0x8B, 0x0D, ctl + CTL_LOOP);     /* mov ecx, [loop] */
     p = put(c, p, (const uint8_t[]){0x8D, 0x49, 0xFF}, 3);   /* lea ecx, [ecx-1] */
