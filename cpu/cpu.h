@@ -187,6 +187,8 @@ struct cpu {
     /* The JIT (translator/), when -accel jit: NULL runs the interpreter. */
     struct jit *jit;
     uint8_t jit_exit; /* set by helpers: leave the running block now */
+    uint8_t jit_slot; /* which exit of jit_from the last block left by */
+    void *jit_from;   /* the block that left unchained (a struct tb) */
 
     /* The exception being raised (set before unwinding). */
     int exc_vector;

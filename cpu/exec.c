@@ -259,13 +259,9 @@ uint64_t cpu_run(struct cpu *c, int64_t cycles)
         }
         if (UNLIKELY(c->halted))
             break;
-        if (c->jit) {
-            uint64_t before = c->icount;
-            if (jit_exec(c)) {
-                c->cycles_left -= (int64_t)(c->icount - before);
-                continue;
-            }
-        }
+        /* Generated code counts its instructions in icount and cycles_left. */
+        if (c->jit && jit_exec(c))
+            continue;
         bool tf = (c->eflags & F_TF) != 0;
         exec_one(c);
         c->cycles_left--;

@@ -1,40 +1,150 @@
-/* The emitter interface: the small set of operations translate.c uses. Each
+/* The emitter interface: the operations translate.c builds blocks from. Each
  * host backend (emit_x64.c, later emit_a64.c) implements it; nothing above
  * this line names a host register. Generated blocks are called as
- * void block(struct cpu *c). */
+ * void block(struct cpu *c) and keep the CPU pointer in a host register.
+ *
+ * The model: two value temporaries (T0, T1) and an address temporary (A),
+ * all 32-bit, plus a host pointer P set by a successful TLB lookup. Guest
+ * state lives in struct cpu and is addressed by byte offset. "Host flags"
+ * are the flags of the last ALU operation emitted; an operation documented
+ * as clobbering them ends their life. */
 #ifndef REX86_EMIT_H
 #define REX86_EMIT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "cpu/decode.h"
+
+enum { T0, T1 };
+
+/* x86 condition codes 0-15 (the low nibble of Jcc). */
+#define CC_NE 5
+
+#define EMIT_MAX_STUBS 96
+#define EMIT_MAX_EXITS 2
+
+/* A slow path: the whole instruction run by its interpreter handler, then
+ * back to the instruction's end (or out of the block when the handler asked
+ * to leave, e.g. it wrote into translated code). */
+struct emit_stub {
+    size_t patch;            /* rel32 jumping to the stub */
+    size_t resume;           /* where the instruction's code ends */
+    const struct insn *insn; /* for the handler */
+    op_fn fn;
+    uint32_t eip, next;
+    int pending; /* instructions retired but not yet counted */
+};
+
+/* A chainable exit: a patchable jump to the next block. */
+struct emit_exit {
+    size_t jmp;    /* offset of the rel32 of the patchable jump */
+    size_t unlink; /* where that jump points while unchained */
+};
 
 struct emit {
     uint8_t *buf; /* writable bytes */
     size_t cap;
     size_t pos;
     bool overflow;
-    /* Forward branches to the block's shared exit, patched at the end. */
-    size_t exit_patches[160];
-    int nexit;
+    size_t entry_chain; /* where chained jumps enter (after the prologue) */
+    size_t epilogue_patches[EMIT_MAX_STUBS * 2];
+    int nepi;
+    struct emit_stub stubs[EMIT_MAX_STUBS];
+    int nstubs, stub_first; /* stubs of the instruction being emitted */
+    struct emit_exit exits[EMIT_MAX_EXITS];
+    int nexits;
+    const void *tb; /* the block, for the unchained exits */
 };
 
-void emit_init(struct emit *e, uint8_t *buf, size_t cap);
-/* Block entry and the shared exit path. */
+void emit_init(struct emit *e, uint8_t *buf, size_t cap, const void *tb);
 void emit_prologue(struct emit *e);
-void emit_epilogue(struct emit *e);
-/* A 32-bit store of an immediate into the CPU state at byte offset off. */
-void emit_store_imm32(struct emit *e, size_t off, uint32_t v);
-/* Copy a 32-bit field of the CPU state to another. */
-void emit_copy32(struct emit *e, size_t dst, size_t src);
-/* Add an immediate to a 64-bit field of the CPU state. */
-void emit_add64_imm(struct emit *e, size_t off, int32_t v);
-/* Call fn(cpu, insn): the interpreter's own handler for one instruction. */
+/* Stubs and the epilogue; returns false when the buffer overflowed. */
+bool emit_finish(struct emit *e);
+
+/* Guest state. */
+void emit_ld(struct emit *e, int t, size_t off, int size);  /* t = field, zero-extended */
+void emit_lds(struct emit *e, int t, size_t off, int size); /* t = field, sign-extended */
+void emit_st(struct emit *e, size_t off, int t, int size);
+void emit_st_imm(struct emit *e, size_t off, uint32_t v, int size);
+void emit_imm(struct emit *e, int t, uint32_t v);
+void emit_mov(struct emit *e, int dst, int src);
+/* Instruction bookkeeping: insn_eip, insn_esp, next_eip and eip. */
+void emit_insn_state(struct emit *e, uint32_t eip, uint32_t next);
+/* icount += n, cycles_left -= n (clobbers host flags). */
+void emit_count(struct emit *e, int n);
+
+/* Addresses: A = effective address of insn's ModRM memory operand. */
+void emit_ea(struct emit *e, const struct insn *i);
+/* A = field + delta (the stack). */
+void emit_a_field(struct emit *e, size_t off, int32_t delta);
+void emit_a_tmp(struct emit *e, int t);
+void emit_a_add(struct emit *e, int32_t delta);
+/* field = A (size 2 or 4). */
+void emit_st_a(struct emit *e, size_t off, int size);
+
+/* Memory through the soft TLB: look A up for a read or a write of `size`
+ * bytes (a write lookup also serves a read-modify-write); on a miss run the
+ * stub. On a hit P points at the bytes. Clobbers host flags. */
+void emit_tlb(struct emit *e, bool write, int size, const struct emit_stub *stub);
+/* The instruction's code ends here: its stubs resume at this point. */
+void emit_insn_end(struct emit *e);
+void emit_ldp(struct emit *e, int t, int size);  /* t = [P], zero-extended */
+void emit_ldps(struct emit *e, int t, int size); /* t = [P], sign-extended */
+void emit_stp(struct emit *e, int t, int size);
+
+/* ALU: op is the x86 ALU number (0 ADD, 1 OR, 4 AND, 5 SUB, 6 XOR, 7 CMP);
+ * dst = dst op src at `size`, host flags = guest flags. CMP leaves dst. */
+void emit_alu(struct emit *e, int op, int dst, int src, int size);
+void emit_alu_imm(struct emit *e, int op, int dst, uint32_t imm, int size);
+void emit_incdec(struct emit *e, int t, bool dec, int size);
+/* Host flags from recorded operands, as the recorded operation set them:
+ * SUB/CMP of a and b, ADD of a and b, or a TEST of the result. */
+void emit_flags_sub(struct emit *e, size_t a, size_t b, int size);
+void emit_flags_add(struct emit *e, size_t a, size_t b, int size);
+void emit_flags_test(struct emit *e, size_t res, int size);
+/* Host flags as "value of t is nonzero" (NE when set). */
+void emit_flags_nz(struct emit *e, int t);
+/* t = 1 if condition cc holds on the host flags, else 0. */
+void emit_setcc(struct emit *e, int t, int cc);
+/* Host CF into bit 0 of the 32-bit field at off. */
+void emit_cf_to_field(struct emit *e, size_t off);
+/* dst = src if cc holds on the host flags. */
+void emit_cmov(struct emit *e, int cc, int dst, int src);
+/* Field &= imm (clobbers host flags). */
+void emit_and_field_imm(struct emit *e, size_t off, uint32_t imm);
+
+/* Calls. */
 void emit_call_op(struct emit *e, op_fn fn, const struct insn *insn);
-/* Leave the block when the byte at off is nonzero. */
-void emit_exit_if_set8(struct emit *e, size_t off);
-/* Leave the block. */
+/* t = fn(cpu, arg) for a helper returning a 32-bit value. */
+void emit_call_ret(struct emit *e, int t, uint32_t (*fn)(struct cpu *, uint32_t), uint32_t arg);
+
+/* Control. Conditional forward jump over code: returns a label to bind. */
+size_t emit_jcc_fwd(struct emit *e, int cc);
+size_t emit_jmp_fwd(struct emit *e);
+void emit_bind(struct emit *e, size_t label);
+/* Leave the block (to the dispatcher) when the byte at off is nonzero, with
+ * `pending` instructions still to count. */
+void emit_exit_if_set8(struct emit *e, size_t off, int pending);
+/* Leave the block for the dispatcher. */
 void emit_exit(struct emit *e);
+/* A chainable exit to a block at the same page: slot number returned. The
+ * caller has stored EIP and counted the instructions; the jump is taken
+ * only while cycles remain (host flags from emit_count) and no interrupt,
+ * NMI or exit request is pending. */
+int emit_exit_chain(struct emit *e);
+
+/* Leave after a near indirect branch (EIP in the CPU state): count
+ * `pending` instructions and, while cycles remain, nothing is pending (and,
+ * with check_exit, no helper asked to leave), look the target up in the
+ * indirect-branch table `ibtc` (translate.h) and jump straight into it when
+ * host address, EIP, hflags and CS base match; otherwise leave. */
+void emit_exit_lookup(struct emit *e, int pending, uint32_t cs_base, uint32_t hflags, const void *ibtc,
+                      bool check_exit);
+
+/* Chaining: point exit `jmp` (offset in block `code_rw`) at `target` (an
+ * executable address), or back at its unchained path. */
+void emit_patch_jump(uint8_t *code_rw, const uint8_t *code_x, size_t jmp, const uint8_t *target);
 
 #endif

@@ -1,9 +1,45 @@
-/* The x86-64 backend of translator/emit.h. The CPU state pointer lives in
- * rbx (callee-saved) for the whole block; helpers are called through rax. */
+/* The x86-64 backend of translator/emit.h. Registers: rbx holds the CPU
+ * state pointer for the whole block; T0/T1 are r12d/r13d, A is r14d and P
+ * is r15 -- all callee-saved, so helper calls keep them; rax, rcx, rdx, rsi
+ * and rdi are scratch inside one operation. */
 #if defined(__x86_64__)
 #include <string.h>
 
+#include "cpu/cpu.h"
 #include "translator/emit.h"
+#include "translator/translate.h"
+
+enum {
+    RAX = 0,
+    RCX = 1,
+    RDX = 2,
+    RBX = 3,
+    RSP = 4,
+    RSI = 6,
+    RDI = 7,
+    R12 = 12,
+    R13 = 13,
+    R14 = 14,
+    R15 = 15
+};
+#define NOIDX (-1)
+
+/* The bytes after `halted` -- intr_line, nmi_pending, inhibit_irq and
+ * exit_request -- are read as one dword by the chaining check. */
+_Static_assert(offsetof(struct cpu, nmi_pending) == offsetof(struct cpu, intr_line) + 1, "cpu layout");
+_Static_assert(offsetof(struct cpu, inhibit_irq) == offsetof(struct cpu, intr_line) + 2, "cpu layout");
+_Static_assert(offsetof(struct cpu, exit_request) == offsetof(struct cpu, intr_line) + 3, "cpu layout");
+_Static_assert(sizeof(struct tlb_entry) == 16, "the TLB index is scaled by 16");
+_Static_assert(offsetof(struct tlb_entry, addend) == 8, "tlb layout");
+_Static_assert(sizeof(struct jit_ibtc) == 32 && offsetof(struct jit_ibtc, eip) == 8 &&
+                   offsetof(struct jit_ibtc, hflags) == 12 && offsetof(struct jit_ibtc, cs_base) == 16 &&
+                   offsetof(struct jit_ibtc, entry) == 24,
+               "the indirect-branch table layout the lookup code reads");
+
+static int hreg(int t)
+{
+    return t == T0 ? R12 : R13;
+}
 
 static void put(struct emit *e, const void *p, size_t n)
 {
@@ -14,7 +50,6 @@ static void put(struct emit *e, const void *p, size_t n)
     memcpy(e->buf + e->pos, p, n);
     e->pos += n;
 }
-
 static void put8(struct emit *e, uint8_t b)
 {
     put(e, &b, 1);
@@ -28,94 +63,549 @@ static void put64(struct emit *e, uint64_t v)
     put(e, &v, 8);
 }
 
-/* ModRM for [rbx + disp32] with the given reg field. */
-static void mem_rbx(struct emit *e, int reg, size_t off)
-{
-    put8(e, (uint8_t)(0x80 | (reg << 3) | 3));
-    put32(e, (uint32_t)off);
+/* One instruction with a ModRM operand. size: 1, 2, 4 or 8 (operand size,
+ * giving the 0x66 prefix and REX.W); opc: the opcode bytes for that size.
+ * rm is a register, or when mem is set, [base + index + disp32]. */
+struct operand {
+    bool mem;
+    int rm; /* register, or the base register */
+    int index;
+    int32_t disp;
+};
+static struct operand R(int r) {
+    return (struct operand){false, r, NOIDX, 0};
+} static struct operand M(int base, int32_t disp) {
+    return (struct operand){true, base, NOIDX, disp};
+} static struct operand S(size_t off) {
+    return M(RBX, (int32_t)off);
 }
 
-void emit_init(struct emit *e, uint8_t *buf, size_t cap)
+static void
+op(struct emit *e, int size, const char *opc, int nopc, int reg, struct operand o)
 {
+    if (size == 2)
+        put8(e, 0x66);
+    uint8_t rex = 0x40;
+    if (size == 8)
+        rex |= 8;
+    if (reg >= 8)
+        rex |= 4;
+    if (o.mem && o.index >= 8)
+        rex |= 2;
+    if (o.rm >= 8)
+        rex |= 1;
+    /* Byte registers 4-7 are spl..dil only with a REX prefix. */
+    bool byte_rex = size == 1 && ((reg >= 4 && reg < 8) || (!o.mem && o.rm >= 4 && o.rm < 8));
+    if (rex != 0x40 || byte_rex)
+        put8(e, rex);
+    put(e, opc, (size_t)nopc);
+    if (!o.mem) {
+        put8(e, (uint8_t)(0xC0 | (reg & 7) << 3 | (o.rm & 7)));
+        return;
+    }
+    if (o.index != NOIDX || (o.rm & 7) == 4) {
+        put8(e, (uint8_t)(0x80 | (reg & 7) << 3 | 4));
+        int idx = o.index == NOIDX ? 4 : (o.index & 7);
+        put8(e, (uint8_t)(idx << 3 | (o.rm & 7)));
+    } else {
+        put8(e, (uint8_t)(0x80 | (reg & 7) << 3 | (o.rm & 7)));
+    }
+    put32(e, (uint32_t)o.disp);
+}
+
+/* Forms with an 8-bit opcode (byte) and a full-size one (word/dword). */
+static void op_bv(struct emit *e, int size, uint8_t opc_b, uint8_t opc_v, int reg, struct operand o)
+{
+    char b = (char)(size == 1 ? opc_b : opc_v);
+    op(e, size, &b, 1, reg, o);
+}
+
+static void mov_r_imm32(struct emit *e, int r, uint32_t v)
+{
+    if (r >= 8)
+        put8(e, 0x41);
+    put8(e, (uint8_t)(0xB8 + (r & 7)));
+    put32(e, v);
+}
+
+static void mov_r_imm64(struct emit *e, int r, uint64_t v)
+{
+    put8(e, (uint8_t)(r >= 8 ? 0x49 : 0x48));
+    put8(e, (uint8_t)(0xB8 + (r & 7)));
+    put64(e, v);
+}
+
+/* movzx/movsx/mov of `size` bytes into a 32-bit register. */
+static void load_ext(struct emit *e, int r, struct operand o, int size, bool sign)
+{
+    if (size == 4)
+        op(e, 4, "\x8b", 1, r, o);
+    else if (size == 2)
+        op(e, 4, sign ? "\x0f\xbf" : "\x0f\xb7", 2, r, o);
+    else
+        op(e, 4, sign ? "\x0f\xbe" : "\x0f\xb6", 2, r, o);
+}
+
+static size_t jump_rel32(struct emit *e, const char *opc, int n)
+{
+    put(e, opc, (size_t)n);
+    size_t at = e->pos;
+    put32(e, 0);
+    return at;
+}
+
+static void patch_to(struct emit *e, size_t at, size_t target)
+{
+    if (e->overflow)
+        return;
+    int32_t rel = (int32_t)(target - (at + 4));
+    memcpy(e->buf + at, &rel, 4);
+}
+
+static void jmp_epilogue(struct emit *e, const char *opc, int n)
+{
+    size_t at = jump_rel32(e, opc, n);
+    if (e->nepi < (int)(sizeof(e->epilogue_patches) / sizeof(e->epilogue_patches[0])))
+        e->epilogue_patches[e->nepi++] = at;
+    else
+        e->overflow = true;
+}
+
+void emit_init(struct emit *e, uint8_t *buf, size_t cap, const void *tb)
+{
+    memset(e, 0, sizeof(*e));
     e->buf = buf;
     e->cap = cap;
-    e->pos = 0;
-    e->overflow = false;
-    e->nexit = 0;
+    e->tb = tb;
 }
 
 void emit_prologue(struct emit *e)
 {
-    put8(e, 0x53);             /* push rbx: also aligns the stack */
+    put8(e, 0x53);             /* push rbx */
+    put(e, "\x41\x54", 2);     /* push r12 */
+    put(e, "\x41\x55", 2);     /* push r13 */
+    put(e, "\x41\x56", 2);     /* push r14 */
+    put(e, "\x41\x57", 2);     /* push r15: five pushes keep rsp 16-aligned */
     put(e, "\x48\x89\xfb", 3); /* mov rbx, rdi */
+    e->entry_chain = e->pos;
 }
 
-void emit_store_imm32(struct emit *e, size_t off, uint32_t v)
+void emit_ld(struct emit *e, int t, size_t off, int size)
 {
-    put8(e, 0xC7); /* mov dword [rbx+off], imm32 */
-    mem_rbx(e, 0, off);
-    put32(e, v);
+    load_ext(e, hreg(t), S(off), size, false);
 }
 
-void emit_copy32(struct emit *e, size_t dst, size_t src)
+void emit_lds(struct emit *e, int t, size_t off, int size)
 {
-    put8(e, 0x8B); /* mov eax, [rbx+src] */
-    mem_rbx(e, 0, src);
-    put8(e, 0x89); /* mov [rbx+dst], eax */
-    mem_rbx(e, 0, dst);
+    load_ext(e, hreg(t), S(off), size, true);
 }
 
-void emit_add64_imm(struct emit *e, size_t off, int32_t v)
+void emit_st(struct emit *e, size_t off, int t, int size)
 {
-    put(e, "\x48\x81", 2); /* add qword [rbx+off], imm32 */
-    mem_rbx(e, 0, off);
-    put32(e, (uint32_t)v);
+    op_bv(e, size, 0x88, 0x89, hreg(t), S(off));
+}
+
+void emit_st_imm(struct emit *e, size_t off, uint32_t v, int size)
+{
+    op_bv(e, size, 0xC6, 0xC7, 0, S(off));
+    if (size == 1)
+        put8(e, (uint8_t)v);
+    else if (size == 2)
+        put(e, &v, 2);
+    else
+        put32(e, v);
+}
+
+void emit_imm(struct emit *e, int t, uint32_t v)
+{
+    mov_r_imm32(e, hreg(t), v);
+}
+
+void emit_mov(struct emit *e, int dst, int src)
+{
+    op(e, 4, "\x89", 1, hreg(src), R(hreg(dst)));
+}
+
+void emit_insn_state(struct emit *e, uint32_t eip, uint32_t next)
+{
+    emit_st_imm(e, offsetof(struct cpu, insn_eip), eip, 4);
+    op(e, 4, "\x8b", 1, RAX, S(offsetof(struct cpu, regs.r32[R_ESP])));
+    op(e, 4, "\x89", 1, RAX, S(offsetof(struct cpu, insn_esp)));
+    emit_st_imm(e, offsetof(struct cpu, next_eip), next, 4);
+    emit_st_imm(e, offsetof(struct cpu, eip), next, 4);
+}
+
+void emit_count(struct emit *e, int n)
+{
+    op(e, 8, "\x81", 1, 0, S(offsetof(struct cpu, icount))); /* add */
+    put32(e, (uint32_t)n);
+    op(e, 8, "\x81", 1, 5, S(offsetof(struct cpu, cycles_left))); /* sub */
+    put32(e, (uint32_t)n);
+}
+
+void emit_ea(struct emit *e, const struct insn *i)
+{
+    if (i->base == NO_REG && i->index == NO_REG) {
+        mov_r_imm32(e, R14, (uint32_t)i->disp);
+    } else {
+        int first = i->base != NO_REG ? i->base : i->index;
+        op(e, 4, "\x8b", 1, R14, S(offsetof(struct cpu, regs.r32[first])));
+        int idx = i->base != NO_REG && i->index != NO_REG ? i->index : -1;
+        int scale = i->base != NO_REG ? i->scale : i->scale; /* scale applies to the index */
+        if (i->base == NO_REG && scale) {
+            /* index only: lea r14d, [r14*2^s + disp] */
+            put(e, "\x46\x8d\x34", 3);
+            put8(e, (uint8_t)(scale << 6 | (R14 & 7) << 3 | 5));
+            put32(e, (uint32_t)i->disp);
+        } else if (idx >= 0) {
+            op(e, 4, "\x8b", 1, RAX, S(offsetof(struct cpu, regs.r32[idx])));
+            /* lea r14d, [r14 + rax*2^s + disp32] */
+            put(e, "\x45\x8d\xb4", 3);
+            put8(e, (uint8_t)(scale << 6 | RAX << 3 | (R14 & 7)));
+            put32(e, (uint32_t)i->disp);
+        } else if (i->disp) {
+            op(e, 4, "\x8d", 1, R14, M(R14, i->disp)); /* lea r14d, [r14 + disp] */
+        }
+    }
+    if (!i->as32)
+        op(e, 4, "\x0f\xb7", 2, R14, R(R14)); /* movzx r14d, r14w */
+}
+
+void emit_a_field(struct emit *e, size_t off, int32_t delta)
+{
+    op(e, 4, "\x8b", 1, R14, S(off));
+    if (delta)
+        op(e, 4, "\x8d", 1, R14, M(R14, delta));
+}
+
+void emit_a_tmp(struct emit *e, int t)
+{
+    op(e, 4, "\x89", 1, hreg(t), R(R14));
+}
+
+void emit_a_add(struct emit *e, int32_t delta)
+{
+    op(e, 4, "\x8d", 1, R14, M(R14, delta));
+}
+
+void emit_st_a(struct emit *e, size_t off, int size)
+{
+    op_bv(e, size, 0x88, 0x89, R14, S(off));
+}
+
+void emit_tlb(struct emit *e, bool write, int size, const struct emit_stub *stub)
+{
+    op(e, 4, "\x89", 1, R14, R(RAX)); /* mov eax, r14d */
+    put(e, "\xc1\xe8\x0c", 3);        /* shr eax, 12 */
+    put(e, "\x25", 1);                /* and eax, TLB_SIZE-1 */
+    put32(e, TLB_SIZE - 1);
+    put(e, "\xc1\xe0\x04", 3); /* shl eax, 4 */
+    op(e, 8, "\x03", 1, RAX, S(offsetof(struct cpu, tlb_cur)));
+    op(e, 4, "\x8d", 1, RCX, M(R14, size - 1)); /* lea ecx, [r14 + size-1] */
+    put(e, "\x81\xe1", 2);                      /* and ecx, ~0xFFF */
+    put32(e, 0xFFFFF000u);
+    op(e, 4, "\x3b", 1, RCX, M(RAX, write ? 4 : 0)); /* cmp ecx, tag */
+    size_t at = jump_rel32(e, "\x0f\x85", 2);        /* jne stub */
+    op(e, 8, "\x8b", 1, R15, M(RAX, 8));             /* mov r15, addend */
+    op(e, 8, "\x03", 1, R15, R(R14));                /* add r15, r14 */
+    if (e->nstubs >= EMIT_MAX_STUBS) {
+        e->overflow = true;
+        return;
+    }
+    struct emit_stub *s = &e->stubs[e->nstubs++];
+    *s = *stub;
+    s->patch = at;
+}
+
+void emit_insn_end(struct emit *e)
+{
+    for (int k = e->stub_first; k < e->nstubs; k++)
+        e->stubs[k].resume = e->pos;
+    e->stub_first = e->nstubs;
+}
+
+void emit_ldp(struct emit *e, int t, int size)
+{
+    load_ext(e, hreg(t), M(R15, 0), size, false);
+}
+
+void emit_ldps(struct emit *e, int t, int size)
+{
+    load_ext(e, hreg(t), M(R15, 0), size, true);
+}
+
+void emit_stp(struct emit *e, int t, int size)
+{
+    op_bv(e, size, 0x88, 0x89, hreg(t), M(R15, 0));
+}
+
+void emit_alu(struct emit *e, int aop, int dst, int src, int size)
+{
+    op_bv(e, size, (uint8_t)(aop << 3), (uint8_t)(aop << 3 | 1), hreg(src), R(hreg(dst)));
+}
+
+void emit_alu_imm(struct emit *e, int aop, int dst, uint32_t imm, int size)
+{
+    op_bv(e, size, 0x80, 0x81, aop, R(hreg(dst)));
+    if (size == 1)
+        put8(e, (uint8_t)imm);
+    else if (size == 2)
+        put(e, &imm, 2);
+    else
+        put32(e, imm);
+}
+
+void emit_incdec(struct emit *e, int t, bool dec, int size)
+{
+    op_bv(e, size, 0xFE, 0xFF, dec ? 1 : 0, R(hreg(t)));
+}
+
+void emit_flags_sub(struct emit *e, size_t a, size_t b, int size)
+{
+    op(e, 4, "\x8b", 1, RAX, S(a));
+    op_bv(e, size, 0x3A, 0x3B, RAX, S(b)); /* cmp eax, [b] */
+}
+
+void emit_flags_add(struct emit *e, size_t a, size_t b, int size)
+{
+    op(e, 4, "\x8b", 1, RAX, S(a));
+    op_bv(e, size, 0x02, 0x03, RAX, S(b)); /* add eax, [b] */
+}
+
+void emit_flags_test(struct emit *e, size_t res, int size)
+{
+    op(e, 4, "\x8b", 1, RAX, S(res));
+    op_bv(e, size, 0x84, 0x85, RAX, R(RAX));
+}
+
+void emit_flags_nz(struct emit *e, int t)
+{
+    op(e, 4, "\x85", 1, hreg(t), R(hreg(t)));
+}
+
+void emit_setcc(struct emit *e, int t, int cc)
+{
+    char opc[2] = {0x0F, (char)(0x90 + cc)};
+    op(e, 1, opc, 2, 0, R(RAX));              /* setcc al */
+    op(e, 4, "\x0f\xb6", 2, hreg(t), R(RAX)); /* movzx t, al */
+}
+
+void emit_cf_to_field(struct emit *e, size_t off)
+{
+    op(e, 1, "\x0f\x92", 2, 0, R(RAX));   /* setc al */
+    op(e, 4, "\x0f\xb6", 2, RAX, R(RAX)); /* movzx eax, al */
+    op(e, 4, "\x81", 1, 4, S(off));       /* and dword [off], ~1 */
+    put32(e, ~1u);
+    op(e, 4, "\x09", 1, RAX, S(off)); /* or [off], eax */
+}
+
+void emit_cmov(struct emit *e, int cc, int dst, int src)
+{
+    char opc[2] = {0x0F, (char)(0x40 + cc)};
+    op(e, 4, opc, 2, hreg(dst), R(hreg(src)));
+}
+
+void emit_and_field_imm(struct emit *e, size_t off, uint32_t imm)
+{
+    op(e, 4, "\x81", 1, 4, S(off));
+    put32(e, imm);
 }
 
 void emit_call_op(struct emit *e, op_fn fn, const struct insn *insn)
 {
     put(e, "\x48\x89\xdf", 3); /* mov rdi, rbx */
-    put(e, "\x48\xbe", 2);     /* mov rsi, imm64 */
-    put64(e, (uint64_t)(uintptr_t)insn);
-    put(e, "\x48\xb8", 2); /* mov rax, imm64 */
-    put64(e, (uint64_t)(uintptr_t)fn);
+    mov_r_imm64(e, RSI, (uint64_t)(uintptr_t)insn);
+    mov_r_imm64(e, RAX, (uint64_t)(uintptr_t)fn);
     put(e, "\xff\xd0", 2); /* call rax */
 }
 
-void emit_exit_if_set8(struct emit *e, size_t off)
+void emit_call_ret(struct emit *e, int t, uint32_t (*fn)(struct cpu *, uint32_t), uint32_t arg)
 {
-    put8(e, 0x80); /* cmp byte [rbx+off], 0 */
-    mem_rbx(e, 7, off);
+    put(e, "\x48\x89\xdf", 3); /* mov rdi, rbx */
+    mov_r_imm32(e, RSI, arg);
+    mov_r_imm64(e, RAX, (uint64_t)(uintptr_t)fn);
+    put(e, "\xff\xd0", 2);                /* call rax */
+    op(e, 4, "\x89", 1, RAX, R(hreg(t))); /* mov t, eax */
+}
+
+size_t emit_jcc_fwd(struct emit *e, int cc)
+{
+    char opc[2] = {0x0F, (char)(0x80 + cc)};
+    return jump_rel32(e, opc, 2);
+}
+
+size_t emit_jmp_fwd(struct emit *e)
+{
+    return jump_rel32(e, "\xe9", 1);
+}
+
+void emit_bind(struct emit *e, size_t label)
+{
+    patch_to(e, label, e->pos);
+}
+
+void emit_exit_if_set8(struct emit *e, size_t off, int pending)
+{
+    op(e, 1, "\x80", 1, 7, S(off)); /* cmp byte [off], 0 */
     put8(e, 0);
-    put(e, "\x0f\x85", 2); /* jne rel32 -> exit */
-    if (e->nexit < (int)(sizeof(e->exit_patches) / sizeof(e->exit_patches[0])))
-        e->exit_patches[e->nexit++] = e->pos;
-    else
-        e->overflow = true;
-    put32(e, 0);
+    size_t skip = emit_jcc_fwd(e, 4); /* je */
+    if (pending)
+        emit_count(e, pending);
+    jmp_epilogue(e, "\xe9", 1);
+    emit_bind(e, skip);
 }
 
 void emit_exit(struct emit *e)
 {
-    put8(e, 0xE9); /* jmp rel32 -> exit */
-    if (e->nexit < (int)(sizeof(e->exit_patches) / sizeof(e->exit_patches[0])))
-        e->exit_patches[e->nexit++] = e->pos;
-    else
-        e->overflow = true;
-    put32(e, 0);
+    jmp_epilogue(e, "\xe9", 1);
 }
 
-void emit_epilogue(struct emit *e)
+/* Is anything pending that the run loop must see: an NMI, an exit request,
+ * or INTR while IF is set? The common case (nothing at all) costs one
+ * compare; INTR held while IF is clear (a guest running with interrupts
+ * off) falls through to the tail, which goes on as well. Returns the label
+ * of the jump to the tail. */
+static size_t pending_check(struct emit *e)
 {
-    size_t exit = e->pos;
-    put8(e, 0x5B); /* pop rbx */
-    put8(e, 0xC3); /* ret */
-    if (e->overflow)
-        return;
-    for (int k = 0; k < e->nexit; k++) {
-        size_t at = e->exit_patches[k];
-        int32_t rel = (int32_t)(exit - (at + 4));
-        memcpy(e->buf + at, &rel, 4);
+    op(e, 4, "\x83", 1, 7, S(offsetof(struct cpu, intr_line)));
+    put8(e, 0); /* cmp dword [intr_line..exit_request], 0 */
+    return emit_jcc_fwd(e, CC_NE);
+}
+
+/* The tail, out of line: back to `go_on` when only INTR is up and IF is
+ * clear, else to `out`. */
+static void pending_check_tail(struct emit *e, size_t check, size_t go_on, size_t out)
+{
+    emit_bind(e, check);
+    op(e, 4, "\x83", 1, 7, S(offsetof(struct cpu, intr_line)));
+    put8(e, 1); /* only intr_line set */
+    size_t j1 = emit_jcc_fwd(e, CC_NE);
+    patch_to(e, j1, out);
+    op(e, 4, "\xf7", 1, 0, S(offsetof(struct cpu, eflags))); /* test eflags, IF */
+    put32(e, F_IF);
+    size_t j2 = emit_jcc_fwd(e, CC_NE);
+    patch_to(e, j2, out);
+    size_t j3 = emit_jmp_fwd(e);
+    patch_to(e, j3, go_on);
+}
+
+int emit_exit_chain(struct emit *e)
+{
+    if (e->nexits >= EMIT_MAX_EXITS) {
+        e->overflow = true;
+        return 0;
     }
+    int slot = e->nexits++;
+    size_t out1 = emit_jcc_fwd(e, 0xE); /* jle: no cycles left */
+    size_t check = pending_check(e);
+    size_t chain = e->pos;
+    size_t jmp = emit_jmp_fwd(e); /* patched to the next block */
+    size_t unlink = e->pos;
+    emit_bind(e, out1);
+    emit_bind(e, jmp);
+    mov_r_imm64(e, RAX, (uint64_t)(uintptr_t)e->tb);
+    op(e, 8, "\x89", 1, RAX, S(offsetof(struct cpu, jit_from)));
+    emit_st_imm(e, offsetof(struct cpu, jit_slot), (uint32_t)slot, 1);
+    jmp_epilogue(e, "\xe9", 1);
+    pending_check_tail(e, check, chain, unlink);
+    e->exits[slot].jmp = jmp;
+    e->exits[slot].unlink = unlink;
+    return slot;
+}
+
+void emit_exit_lookup(struct emit *e, int pending, uint32_t cs_base, uint32_t hflags, const void *ibtc,
+                      bool check_exit)
+{
+    size_t out[8];
+    int nout = 0;
+    emit_count(e, pending);
+    out[nout++] = emit_jcc_fwd(e, 0xE); /* jle: no cycles left */
+    size_t check = pending_check(e);
+    size_t go_on = e->pos;
+    if (check_exit) {
+        op(e, 1, "\x80", 1, 7, S(offsetof(struct cpu, jit_exit)));
+        put8(e, 0);
+        out[nout++] = emit_jcc_fwd(e, CC_NE);
+    }
+    /* A = CS base + EIP; the TLB gives the host address. */
+    op(e, 4, "\x8b", 1, R14, S(offsetof(struct cpu, eip)));
+    if (cs_base)
+        op(e, 4, "\x8d", 1, R14, M(R14, (int32_t)cs_base));
+    op(e, 4, "\x89", 1, R14, R(RAX));
+    put(e, "\xc1\xe8\x0c", 3);        /* shr eax, 12 */
+    op(e, 4, "\x89", 1, RAX, R(RDX)); /* edx = page number */
+    put(e, "\x25", 1);
+    put32(e, TLB_SIZE - 1);
+    put(e, "\xc1\xe0\x04", 3); /* shl eax, 4 */
+    op(e, 8, "\x03", 1, RAX, S(offsetof(struct cpu, tlb_cur)));
+    op(e, 4, "\x89", 1, R14, R(RCX));
+    put(e, "\x81\xe1", 2); /* and ecx, ~0xFFF */
+    put32(e, 0xFFFFF000u);
+    op(e, 4, "\x3b", 1, RCX, M(RAX, 0));
+    out[nout++] = emit_jcc_fwd(e, CC_NE);
+    op(e, 8, "\x8b", 1, R15, M(RAX, 8));
+    op(e, 8, "\x03", 1, R15, R(R14)); /* r15 = host address */
+    /* The table entry: index (lin ^ lin >> bits) & mask, 32 bytes each. */
+    op(e, 4, "\x89", 1, R14, R(RCX));
+    op(e, 4, "\x33", 1, RCX, R(RDX)); /* xor ecx, edx (lin >> 12) */
+    put(e, "\x81\xe1", 2);
+    put32(e, (1u << JIT_IBTC_BITS) - 1);
+    put(e, "\x48\xc1\xe1\x05", 4); /* shl rcx, 5 */
+    mov_r_imm64(e, RAX, (uint64_t)(uintptr_t)ibtc);
+    op(e, 8, "\x03", 1, RAX, R(RCX));
+    op(e, 8, "\x3b", 1, R15, M(RAX, 0)); /* host */
+    out[nout++] = emit_jcc_fwd(e, CC_NE);
+    op(e, 4, "\x8b", 1, RCX, S(offsetof(struct cpu, eip)));
+    op(e, 4, "\x3b", 1, RCX, M(RAX, 8)); /* eip */
+    out[nout++] = emit_jcc_fwd(e, CC_NE);
+    op(e, 4, "\x81", 1, 7, M(RAX, 12)); /* cmp hflags, imm */
+    put32(e, hflags);
+    out[nout++] = emit_jcc_fwd(e, CC_NE);
+    op(e, 4, "\x81", 1, 7, M(RAX, 16)); /* cmp cs_base, imm */
+    put32(e, cs_base);
+    out[nout++] = emit_jcc_fwd(e, CC_NE);
+    op(e, 4, "\xff", 1, 4, M(RAX, 24)); /* jmp [entry] */
+    size_t out_pos = e->pos;
+    for (int k = 0; k < nout; k++)
+        emit_bind(e, out[k]);
+    jmp_epilogue(e, "\xe9", 1);
+    pending_check_tail(e, check, go_on, out_pos);
+}
+
+bool emit_finish(struct emit *e)
+{
+    for (int k = 0; k < e->nstubs; k++) {
+        struct emit_stub *s = &e->stubs[k];
+        patch_to(e, s->patch, e->pos);
+        emit_insn_state(e, s->eip, s->next);
+        if (s->pending)
+            emit_count(e, s->pending);
+        emit_call_op(e, s->fn, s->insn);
+        emit_count(e, 1);
+        /* The handler wrote into translated code (or asked to leave):
+         * everything is counted, EIP is the handler's. */
+        op(e, 1, "\x80", 1, 7, S(offsetof(struct cpu, jit_exit)));
+        put8(e, 0);
+        jmp_epilogue(e, "\x0f\x85", 2);
+        emit_count(e, -(s->pending + 1));
+        size_t back = emit_jmp_fwd(e);
+        patch_to(e, back, s->resume);
+    }
+    size_t epi = e->pos;
+    put(e, "\x41\x5f", 2); /* pop r15 */
+    put(e, "\x41\x5e", 2); /* pop r14 */
+    put(e, "\x41\x5d", 2); /* pop r13 */
+    put(e, "\x41\x5c", 2); /* pop r12 */
+    put8(e, 0x5B);         /* pop rbx */
+    put8(e, 0xC3);         /* ret */
+    for (int k = 0; k < e->nepi; k++)
+        patch_to(e, e->epilogue_patches[k], epi);
+    return !e->overflow;
+}
+
+void emit_patch_jump(uint8_t *code_rw, const uint8_t *code_x, size_t jmp, const uint8_t *target)
+{
+    int32_t rel = (int32_t)(target - (code_x + jmp + 4));
+    memcpy(code_rw + jmp, &rel, 4);
 }
 #endif

@@ -10,6 +10,7 @@
 
 #include "cpu/cpu_priv.h"
 #include "translator/codebuf.h"
+#include "translator/emit.h"
 #include "translator/translate.h"
 
 #define JIT_CODE_SIZE        (32u << 20)
@@ -27,10 +28,11 @@ struct jit {
     int ninsns;
     struct tb *hash[1u << JIT_HASH_BITS];
     struct tb *jc[1u << JIT_JC_BITS]; /* by linear pc */
-    struct tb **page_tbs;             /* per RAM page: blocks touching it */
-    uint8_t *page_inval;              /* per RAM page: invalidation count */
+    struct jit_ibtc ibtc[1u << JIT_IBTC_BITS];
+    struct tb **page_tbs; /* per RAM page: blocks touching it */
+    uint8_t *page_inval;  /* per RAM page: invalidation count */
     uint32_t npages;
-    struct tb *cur;
+    bool running;
     uint32_t mem_gen;
     struct jit_stats st;
 };
@@ -69,11 +71,71 @@ static void page_list_remove(struct jit *j, struct tb *tb, int n)
         j->m->mem.code[page] = 0;
 }
 
+/* Point exit `slot` of `from` back at its unchained path. */
+static void tb_unlink_exit(struct jit *j, struct tb *from, int slot)
+{
+    emit_patch_jump(j->cb.rw + from->code_off, (const uint8_t *)from->code, from->jmp_off[slot],
+                    (const uint8_t *)from->code + from->jmp_unlink[slot]);
+    from->jmp_to[slot] = NULL;
+}
+
+static void tb_link(struct jit *j, struct tb *from, int slot, struct tb *to)
+{
+    emit_patch_jump(j->cb.rw + from->code_off, (const uint8_t *)from->code, from->jmp_off[slot],
+                    (const uint8_t *)to->code + to->entry_chain);
+    from->jmp_to[slot] = to;
+    from->in_next[slot] = to->in_first;
+    from->in_next_slot[slot] = to->in_first_slot;
+    to->in_first = from;
+    to->in_first_slot = (uint8_t)slot;
+    j->st.chains++;
+}
+
+/* Remove every chained jump into tb and out of it. */
+static void tb_unchain(struct jit *j, struct tb *tb)
+{
+    struct tb *from = tb->in_first;
+    int slot = tb->in_first_slot;
+    while (from) {
+        struct tb *next = from->in_next[slot];
+        int next_slot = from->in_next_slot[slot];
+        if (from->jmp_to[slot] == tb)
+            tb_unlink_exit(j, from, slot);
+        from = next;
+        slot = next_slot;
+    }
+    tb->in_first = NULL;
+    for (int k = 0; k < tb->nexits; k++) {
+        struct tb *to = tb->jmp_to[k];
+        if (!to)
+            continue;
+        /* Drop (tb, k) from to's list of incoming jumps. */
+        struct tb **pp = &to->in_first;
+        uint8_t *ps = &to->in_first_slot;
+        while (*pp) {
+            struct tb *f = *pp;
+            int fs = *ps;
+            if (f == tb && fs == k) {
+                *pp = f->in_next[fs];
+                *ps = f->in_next_slot[fs];
+                break;
+            }
+            pp = &f->in_next[fs];
+            ps = &f->in_next_slot[fs];
+        }
+        tb_unlink_exit(j, tb, k);
+    }
+}
+
 static void tb_remove(struct jit *j, struct tb *tb)
 {
     if (!tb->valid)
         return;
     tb->valid = false;
+    tb_unchain(j, tb);
+    struct jit_ibtc *ib = &j->ibtc[jit_ibtc_index(tb->lin_pc)];
+    if (ib->entry == (const uint8_t *)tb->code + tb->entry_chain)
+        memset(ib, 0, sizeof(*ib));
     struct tb **pp = &j->hash[tb_hash(tb->host_pc, tb->cs_base, tb->hflags)];
     while (*pp && *pp != tb)
         pp = &(*pp)->hash_next;
@@ -83,7 +145,9 @@ static void tb_remove(struct jit *j, struct tb *tb)
         page_list_remove(j, tb, 0);
     if (tb->page[1] != TB_NO_PAGE)
         page_list_remove(j, tb, 1);
-    if (j->cur == tb)
+    /* Chained blocks run without the dispatcher knowing which: any
+     * invalidation while generated code runs makes it leave. */
+    if (j->running)
         j->m->cpu.jit_exit = 1;
 }
 
@@ -94,15 +158,16 @@ void jit_flush(struct cpu *c)
         return;
     memset(j->hash, 0, sizeof(j->hash));
     memset(j->jc, 0, sizeof(j->jc));
+    memset(j->ibtc, 0, sizeof(j->ibtc));
     memset(j->page_tbs, 0, j->npages * sizeof(*j->page_tbs));
     memset(j->m->mem.code, 0, j->npages);
     j->ntbs = 0;
     j->ninsns = 0;
     j->cb.used = 0;
     j->st.flushes++;
-    if (j->cur)
+    c->jit_from = NULL;
+    if (j->running)
         c->jit_exit = 1;
-    j->cur = NULL;
 }
 
 /* mem_note_write: a write to a page with translated code. */
@@ -112,7 +177,7 @@ static void jit_code_write(void *opaque, uint32_t pa, uint32_t len)
     uint32_t first = pa >> MEM_PAGE_SHIFT, last = (pa + len - 1) >> MEM_PAGE_SHIFT;
     if (last >= j->npages)
         last = j->npages - 1;
-    bool by_cpu = j->cur != NULL;
+    bool by_cpu = j->running;
     for (uint32_t page = first; page <= last; page++) {
         struct tb *tb = j->page_tbs[page];
         bool hit = false;
@@ -183,11 +248,28 @@ void jit_free(struct machine *m)
     m->cpu.jit = NULL;
 }
 
-/* The flags a block was specialised on: the code size (decoding), CPL and
- * mode. Handlers read everything else from the CPU state as they run. */
+static bool seg_is_flat(const struct seg *s)
+{
+    return s->base == 0 && s->limit == 0xFFFFFFFFu &&
+           (s->access & (SEGA_READ | SEGA_WRITE)) == (SEGA_READ | SEGA_WRITE);
+}
+
+/* The flags a block was specialised on: the code size (decoding), CPL, and
+ * which segments are flat (translate.h). Handlers read everything else from
+ * the CPU state as they run. */
 static uint32_t cur_hflags(const struct cpu *c)
 {
-    return (uint32_t)((c->seg[S_CS].flags & SEGF_DB) ? 1 : 0) | (uint32_t)c->cpl << 1;
+    uint32_t hf = (c->seg[S_CS].flags & SEGF_DB) ? HF_CS32 : 0;
+    hf |= (uint32_t)c->cpl << HF_CPL_SHIFT;
+    if (seg_is_flat(&c->seg[S_ES]))
+        hf |= HF_FLAT_ES;
+    if (seg_is_flat(&c->seg[S_SS]) && (c->seg[S_SS].flags & SEGF_DB))
+        hf |= HF_FLAT_SS;
+    if (seg_is_flat(&c->seg[S_DS]))
+        hf |= HF_FLAT_DS;
+    if (c->seg[S_CS].limit == 0xFFFFFFFFu)
+        hf |= HF_CS_FLAT;
+    return hf;
 }
 
 static struct tb *tb_translate(struct jit *j, struct cpu *c, uintptr_t host, uint32_t lin, uint32_t hflags)
@@ -205,7 +287,9 @@ static struct tb *tb_translate(struct jit *j, struct cpu *c, uintptr_t host, uin
     tb->insns = &j->insns[j->ninsns];
     tb->page[0] = tb->page[1] = TB_NO_PAGE;
     size_t code_off = j->cb.used;
-    if (translate_block(c, tb, (const uint8_t *)host, j->cb.rw + code_off, j->cb.size - code_off) < 0)
+    tb->code_off = code_off;
+    if (translate_block(c, tb, (const uint8_t *)host, j->cb.rw + code_off, j->cb.size - code_off, j->ibtc) <
+        0)
         return NULL;
     tb->code = (void (*)(struct cpu *))codebuf_exec(&j->cb, code_off);
     codebuf_commit(&j->cb, code_off, tb->code_size);
@@ -242,13 +326,17 @@ bool jit_exec(struct cpu *c)
 {
     struct jit *j = c->jit;
     struct machine *m = c->m;
-    /* v1 runs 32-bit protected-mode code; real mode, V86, single-step and
-     * the interrupt shadow stay with the interpreter. */
+    struct tb *from = c->jit_from;
+    int from_slot = c->jit_slot;
+    c->jit_from = NULL;
+    /* Protected-mode code outside V86; real mode, V86, single-step and the
+     * interrupt shadow stay with the interpreter. */
     if (!(c->cr[0] & CR0_PE) || (c->eflags & (F_VM | F_TF)) || c->inhibit_irq)
         return false;
     if (j->mem_gen != m->mem.generation) {
         jit_flush(c);
         j->mem_gen = m->mem.generation;
+        from = NULL;
     }
     struct seg *cs = &c->seg[S_CS];
     uint32_t eip = c->eip;
@@ -276,27 +364,42 @@ bool jit_exec(struct cpu *c)
             tb = tb_translate(j, c, host, lin, hflags);
             if (!tb)
                 return false;
+            from = NULL; /* a flush may have come with the translation */
         }
         *jc = tb;
     }
     /* The block must lie inside CS (its limit may have shrunk since). */
     if (tb->eip + tb->size - 1 > cs->limit)
         return false;
+    /* The previous block left by a direct exit to this one: chain them when
+     * both lie in the same page under the same key. */
+    if (from && from->valid && from_slot < from->nexits && !from->jmp_to[from_slot] &&
+        from->jmp_eip[from_slot] == eip && from->cs_base == tb->cs_base && from->hflags == hflags &&
+        (from->host_pc >> 12) == (tb->host_pc >> 12))
+        tb_link(j, from, from_slot, tb);
+    if (hflags & HF_CS_FLAT) {
+        struct jit_ibtc *ib = &j->ibtc[jit_ibtc_index(lin)];
+        ib->host = host;
+        ib->eip = eip;
+        ib->hflags = hflags;
+        ib->cs_base = cs->base;
+        ib->entry = (const uint8_t *)tb->code + tb->entry_chain;
+    }
+    uint64_t before = c->icount;
     c->jit_exit = 0;
-    j->cur = tb;
+    j->running = true;
     tb->code(c);
-    j->cur = NULL;
+    j->running = false;
     j->st.blocks_run++;
-    j->st.insns_run += tb->icount;
+    j->st.insns_run += c->icount - before;
     return true;
 }
 
 void jit_leave(struct cpu *c)
 {
     struct jit *j = c->jit;
-    if (j->cur)
-        j->st.insns_run += j->cur->icount;
-    j->cur = NULL;
+    j->running = false;
+    c->jit_from = NULL;
 }
 
 void jit_get_stats(struct machine *m, struct jit_stats *st)
@@ -314,12 +417,13 @@ void jit_print_stats(struct machine *m, FILE *f)
     /* Whatever the blocks did not run, the interpreter did. */
     s.interp_insns = m->cpu.icount > s.insns_run ? m->cpu.icount - s.insns_run : 0;
     fprintf(f,
-            "rex86: jit: %llu blocks translated, %.1f host bytes per guest byte, %llu blocks run, "
+            "rex86: jit: %llu blocks translated, %.1f host bytes per guest byte, %llu dispatches, %llu "
+            "chains linked, "
             "%llu instructions in blocks, %llu in the interpreter, invalidations %llu by the CPU and "
             "%llu by devices, %llu cache flushes, %llu pages left to the interpreter\n",
             (unsigned long long)s.blocks_translated,
             s.guest_bytes ? (double)s.host_bytes / (double)s.guest_bytes : 0.0,
-            (unsigned long long)s.blocks_run, (unsigned long long)s.insns_run,
+            (unsigned long long)s.blocks_run, (unsigned long long)s.chains, (unsigned long long)s.insns_run,
             (unsigned long long)s.interp_insns, (unsigned long long)s.invalidations_cpu,
             (unsigned long long)s.invalidations_dma, (unsigned long long)s.flushes,
             (unsigned long long)s.pages_left_to_interp);

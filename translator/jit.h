@@ -15,7 +15,8 @@ struct jit_stats {
     uint64_t blocks_translated;
     uint64_t guest_bytes;
     uint64_t host_bytes;
-    uint64_t blocks_run;
+    uint64_t blocks_run; /* dispatches from the run loop */
+    uint64_t chains;     /* direct jumps patched between blocks */
     uint64_t insns_run;
     uint64_t interp_insns; /* left to the interpreter (computed when printed) */
     uint64_t invalidations_cpu;

@@ -1,9 +1,11 @@
-/* The translator: decodes a block with the one decoder and emits, for each
- * instruction, the bookkeeping that makes exceptions precise (its EIP and
- * ESP, the next EIP) and a call to the interpreter's own op_* handler, so an
- * instruction is correct in the JIT the day it is correct in the
- * interpreter. A block ends at a branch, a mode change, the page end, or
- * when a helper asks to leave (self-modifying code). */
+/* The translator: decodes a block with the one decoder, decides per
+ * instruction whether to inline it (moves, ALU, INC/DEC, LEA, PUSH/POP,
+ * near branches, MOVZX/MOVSX, SETcc, CMOVcc through flat segments) or call
+ * the interpreter's own op_* handler, runs a backward flag-liveness pass so
+ * inlined ALU operations record lazy flags only when somebody may read them,
+ * and emits the block through translator/emit.h. Every inlined memory access
+ * falls back on a TLB miss to the instruction's handler, so faults, MMIO and
+ * writes into translated code take exactly the interpreter's path. */
 #include "translator/translate.h"
 
 #include <stddef.h>
@@ -11,41 +13,424 @@
 #include "cpu/cpu_priv.h"
 #include "translator/emit.h"
 
+#define OFF(f) offsetof(struct cpu, f)
+
+enum plan {
+    P_HELPER,
+    P_MOV,
+    P_MOVI,
+    P_ALU,
+    P_TEST,
+    P_INCDEC,
+    P_LEA,
+    P_PUSH,
+    P_POP,
+    P_JCC,
+    P_JMP,
+    P_CALL,
+    P_RET,
+    P_MOVX,
+    P_SETCC,
+    P_CMOV,
+};
+
+/* Flag classes for liveness: CF on its own (INC/DEC keep it), the rest. */
+#define FL_CF  1u
+#define FL_OTH 2u
+#define FL_ALL 3u
+
+/* Runtime helpers the generated code calls. */
+static uint32_t jit_cond(struct cpu *c, uint32_t cc)
+{
+    return cpu_cond(c, (int)cc);
+}
+
+static uint32_t jit_fold_cf(struct cpu *c, uint32_t unused)
+{
+    (void)unused;
+    bool cf = cpu_get_cf(c);
+    c->eflags = (c->eflags & ~F_CF) | (cf ? F_CF : 0);
+    return 0;
+}
+
+static size_t reg_off(int n, int size)
+{
+    if (size == 1)
+        return OFF(regs) + (size_t)((n & 3) * 4 + (n >> 2));
+    return OFF(regs) + (size_t)n * 4;
+}
+
 /* Instructions after which the block must end although they are not
- * branches: the interrupt shadow of MOV SS and POP SS must be seen by the
- * dispatcher, and REP string instructions may resume themselves. */
+ * branches: the interrupt shadow of MOV SS and POP SS, REP string
+ * instructions that resume themselves, loads of the segments the block's
+ * flat bits describe, port I/O (a device may raise an interrupt), and the
+ * system instructions that change the mode, paging or descriptor tables. */
 static bool ends_block(const struct insn *i)
 {
     if (i->info->attr & A_BRANCH)
         return true;
-    /* A repeated string instruction runs in bounded chunks and points EIP
-     * back at itself when work is left: the dispatcher must look at EIP. */
     if ((i->info->attr & A_STRING) && i->rep)
         return true;
-    if (i->op == 0x8E || i->op == 0x17)
-        return true;
-    return false;
+    switch (i->op) {
+    case 0x8E:
+    case 0x17:
+    case 0x07:
+    case 0x1F:
+    case 0xC4:
+    case 0xC5:
+    case 0x1B2:
+    case 0xE4:
+    case 0xE5:
+    case 0xE6:
+    case 0xE7:
+    case 0xEC:
+    case 0xED:
+    case 0xEE:
+    case 0xEF:
+    case 0x1AA: return true;
+    default: break;
+    }
+    return (i->op >= 0x100 && i->op <= 0x10F) || (i->op >= 0x120 && i->op <= 0x127) ||
+           (i->op >= 0x130 && i->op <= 0x137);
 }
 
-int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t *out, size_t cap)
+static bool seg_flat(uint32_t hf, int seg)
 {
+    switch (seg) {
+    case S_ES: return (hf & HF_FLAT_ES) != 0;
+    case S_SS: return (hf & HF_FLAT_SS) != 0;
+    case S_DS: return (hf & HF_FLAT_DS) != 0;
+    default: return false;
+    }
+}
+
+static enum plan plan_of(const struct insn *i, op_fn fn, uint32_t hf)
+{
+    if (fn != i->info->fn)
+        return P_HELPER; /* replaced by op_ud */
+    bool rm_ok = i->mod == 3 || seg_flat(hf, i->ea_seg);
+    bool stack = (hf & HF_FLAT_SS) && i->os32;
+    bool csflat = (hf & HF_CS_FLAT) != 0;
+    if (fn == op_mov)
+        return rm_ok ? P_MOV : P_HELPER;
+    if (fn == op_mov_r_imm)
+        return P_MOVI;
+    if (fn == op_mov_rm_imm)
+        return rm_ok ? P_MOVI : P_HELPER;
+    if (fn == op_alu) {
+        int aop = (i->op >> 3) & 7;
+        if (aop == 2 || aop == 3)
+            return P_HELPER;
+        return ((i->op & 7) >= 4 || rm_ok) ? P_ALU : P_HELPER;
+    }
+    if (fn == op_alu_imm)
+        return (i->reg != 2 && i->reg != 3 && i->op != 0x82 && rm_ok) ? P_ALU : P_HELPER;
+    if (fn == op_test)
+        return (i->op >= 0xA8 || rm_ok) ? P_TEST : P_HELPER;
+    if (fn == op_test_imm)
+        return rm_ok ? P_TEST : P_HELPER;
+    if (fn == op_inc_r || fn == op_dec_r)
+        return P_INCDEC;
+    if (fn == op_inc_rm || fn == op_dec_rm)
+        return rm_ok ? P_INCDEC : P_HELPER;
+    if (fn == op_lea)
+        return P_LEA;
+    if (fn == op_push_r || fn == op_push_imm)
+        return stack ? P_PUSH : P_HELPER;
+    if (fn == op_pop_r)
+        return stack ? P_POP : P_HELPER;
+    if (fn == op_jcc)
+        return csflat ? P_JCC : P_HELPER;
+    if (fn == op_jmp_rel)
+        return csflat ? P_JMP : P_HELPER;
+    if (fn == op_call_rel)
+        return stack && csflat ? P_CALL : P_HELPER;
+    if (fn == op_ret)
+        return stack && csflat ? P_RET : P_HELPER;
+    if (fn == op_movzx || fn == op_movsx)
+        return rm_ok ? P_MOVX : P_HELPER;
+    if (fn == op_setcc)
+        return rm_ok ? P_SETCC : P_HELPER;
+    if (fn == op_cmov)
+        return rm_ok ? P_CMOV : P_HELPER;
+    return P_HELPER;
+}
+
+struct tr {
     struct emit e;
-    emit_init(&e, out, cap);
-    emit_prologue(&e);
-    bool def32 = (tb->hflags & 1) != 0;
+    struct cpu *c;
+    struct tb *tb;
+    uint32_t hf;
+    int synced; /* instructions of the block already counted */
+    int kind;   /* enum lf_op of the last inlined flag producer, LF_NONE if unknown */
+    int ksize;
+    bool hostf; /* the host flags are that producer's */
+    bool ended;
+};
+
+/* A TLB lookup compares: the host flags are no longer the guest's. */
+static void tr_tlb(struct tr *t, bool write, int size, const struct emit_stub *s)
+{
+    emit_tlb(&t->e, write, size, s);
+    t->hostf = false;
+}
+
+static struct emit_stub stub_for(struct tr *t, int k, const struct insn *i, op_fn fn, uint32_t eip,
+                                 uint32_t next)
+{
+    struct emit_stub s = {0};
+    s.insn = i;
+    s.fn = fn;
+    s.eip = eip;
+    s.next = next;
+    s.pending = k - t->synced;
+    return s;
+}
+
+/* Host flags that say what guest condition cc says; returns the host
+ * condition to test. May use T0. */
+static int cond(struct tr *t, int cc)
+{
+    bool uses_cf = (cc >> 1) == 1 || (cc >> 1) == 3;
+    bool incdec = t->kind == LF_INC || t->kind == LF_DEC;
+    if (t->hostf && t->kind != LF_NONE && !(incdec && uses_cf))
+        return cc;
+    switch (t->kind) {
+    case LF_SUB: emit_flags_sub(&t->e, OFF(lf.a), OFF(lf.b), t->ksize); return cc;
+    case LF_ADD: emit_flags_add(&t->e, OFF(lf.a), OFF(lf.b), t->ksize); return cc;
+    case LF_LOGIC: emit_flags_test(&t->e, OFF(lf.res), t->ksize); return cc;
+    default: break;
+    }
+    emit_call_ret(&t->e, T0, jit_cond, (uint32_t)cc);
+    emit_flags_nz(&t->e, T0);
+    return CC_NE;
+}
+
+/* Before INC/DEC: the current CF into eflags (LF_INC/LF_DEC take it there). */
+static void fold_cf(struct tr *t)
+{
+    switch (t->kind) {
+    case LF_INC:
+    case LF_DEC: return;
+    case LF_LOGIC: emit_and_field_imm(&t->e, OFF(eflags), ~F_CF); return;
+    case LF_ADD:
+    case LF_SUB:
+        if (!t->hostf) {
+            if (t->kind == LF_ADD)
+                emit_flags_add(&t->e, OFF(lf.a), OFF(lf.b), t->ksize);
+            else
+                emit_flags_sub(&t->e, OFF(lf.a), OFF(lf.b), t->ksize);
+        }
+        emit_cf_to_field(&t->e, OFF(eflags));
+        return;
+    default: emit_call_ret(&t->e, T0, jit_fold_cf, 0); return;
+    }
+}
+
+static void lf_result(struct tr *t, int lfop, int size)
+{
+    emit_st(&t->e, OFF(lf.res), T0, 4);
+    emit_st_imm(&t->e, OFF(lf.op), (uint32_t)lfop | (uint32_t)size << 8, 2);
+}
+
+/* Leave the block for guest address `target` after instruction k. */
+static void exit_to(struct tr *t, int k, uint32_t target)
+{
+    struct tb *tb = t->tb;
+    emit_st_imm(&t->e, OFF(eip), target, 4);
+    emit_count(&t->e, k + 1 - t->synced);
+    if (((tb->cs_base + target) & ~0xFFFu) == (tb->lin_pc & ~0xFFFu) && t->e.nexits < TB_MAX_EXITS) {
+        int slot = emit_exit_chain(&t->e);
+        tb->jmp_eip[slot] = target;
+    } else {
+        emit_exit(&t->e);
+    }
+}
+
+/* Load the ModRM operand (register or flat memory) into tmp. */
+static void rm_load(struct tr *t, const struct insn *i, int tmp, int size, bool sign,
+                    const struct emit_stub *s)
+{
+    if (i->mod == 3) {
+        if (sign)
+            emit_lds(&t->e, tmp, reg_off(i->rm, size), size);
+        else
+            emit_ld(&t->e, tmp, reg_off(i->rm, size), size);
+        return;
+    }
+    emit_ea(&t->e, i);
+    tr_tlb(t, false, size, s);
+    if (sign)
+        emit_ldps(&t->e, tmp, size);
+    else
+        emit_ldp(&t->e, tmp, size);
+}
+
+static uint32_t mask_of(int size)
+{
+    return size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1;
+}
+
+static void gen_alu(struct tr *t, const struct insn *i, bool store, const struct emit_stub *s)
+{
+    struct emit *e = &t->e;
+    int size = insn_bsize(i);
+    int aop, form; /* form: 0 rm,reg  1 reg,rm  2 acc,imm  3 rm,imm */
+    if (i->info->fn == op_alu) {
+        aop = (i->op >> 3) & 7;
+        form = (i->op & 7) < 2 ? 0 : (i->op & 7) < 4 ? 1 : 2;
+    } else {
+        aop = i->reg;
+        form = 3;
+    }
+    bool dst_mem = (form == 0 || form == 3) && i->mod != 3;
+    if (dst_mem) {
+        emit_ea(e, i);
+        tr_tlb(t, aop != 7, size, s);
+        emit_ldp(e, T0, size);
+    } else {
+        int n = form == 2 ? R_EAX : form == 1 ? i->reg : i->rm;
+        emit_ld(e, T0, reg_off(n, size), size);
+    }
+    if (form >= 2)
+        emit_imm(e, T1, i->imm & mask_of(size));
+    else if (form == 1)
+        rm_load(t, i, T1, size, false, s);
+    else
+        emit_ld(e, T1, reg_off(i->reg, size), size);
+    int lfop = aop == 0 ? LF_ADD : (aop == 5 || aop == 7) ? LF_SUB : LF_LOGIC;
+    if (store && lfop != LF_LOGIC) {
+        emit_st(e, OFF(lf.a), T0, 4);
+        emit_st(e, OFF(lf.b), T1, 4);
+    }
+    emit_alu(e, aop == 7 ? 5 : aop, T0, T1, size);
+    if (store)
+        lf_result(t, lfop, size);
+    if (aop != 7) {
+        if (dst_mem)
+            emit_stp(e, T0, size);
+        else
+            emit_st(e, reg_off(form == 2 ? R_EAX : form == 1 ? i->reg : i->rm, size), T0, size);
+    }
+    t->kind = lfop;
+    t->ksize = size;
+    /* After a slow path the host flags are the stub's, not the operation's. */
+    t->hostf = !(dst_mem || (form == 1 && i->mod != 3));
+}
+
+static void gen_test(struct tr *t, const struct insn *i, bool store, const struct emit_stub *s)
+{
+    struct emit *e = &t->e;
+    int size = insn_bsize(i);
+    if (i->op == 0xA8 || i->op == 0xA9) {
+        emit_ld(e, T0, reg_off(R_EAX, size), size);
+        emit_imm(e, T1, i->imm & mask_of(size));
+    } else {
+        rm_load(t, i, T0, size, false, s);
+        if (i->op == 0x84 || i->op == 0x85)
+            emit_ld(e, T1, reg_off(i->reg, size), size);
+        else
+            emit_imm(e, T1, i->imm & mask_of(size));
+    }
+    emit_alu(e, 4, T0, T1, size);
+    if (store)
+        lf_result(t, LF_LOGIC, size);
+    t->kind = LF_LOGIC;
+    t->ksize = size;
+    t->hostf = (i->op == 0xA8 || i->op == 0xA9) || i->mod == 3;
+}
+
+static void gen_incdec(struct tr *t, const struct insn *i, bool store, const struct emit_stub *s)
+{
+    struct emit *e = &t->e;
+    bool reg_form = i->op < 0x50;
+    bool dec = reg_form ? i->op >= 0x48 : i->reg == 1;
+    int size = reg_form ? insn_osize(i) : insn_bsize(i);
+    fold_cf(t);
+    bool mem = !reg_form && i->mod != 3;
+    int n = reg_form ? (i->op & 7) : i->rm;
+    if (mem) {
+        emit_ea(e, i);
+        tr_tlb(t, true, size, s);
+        emit_ldp(e, T0, size);
+    } else {
+        emit_ld(e, T0, reg_off(n, size), size);
+    }
+    if (store) {
+        emit_st(e, OFF(lf.a), T0, 4);
+        emit_st_imm(e, OFF(lf.b), 1, 4);
+    }
+    emit_incdec(e, T0, dec, size);
+    if (store)
+        lf_result(t, dec ? LF_DEC : LF_INC, size);
+    if (mem)
+        emit_stp(e, T0, size);
+    else
+        emit_st(e, reg_off(n, size), T0, size);
+    t->kind = dec ? LF_DEC : LF_INC;
+    t->ksize = size;
+    t->hostf = !mem;
+}
+
+/* Liveness: reads and writes of the flag classes by a planned instruction. */
+static void plan_flags(enum plan p, const struct insn *i, uint32_t *reads, uint32_t *writes)
+{
+    *reads = 0;
+    *writes = 0;
+    switch (p) {
+    case P_HELPER:
+    case P_JCC:
+    case P_SETCC:
+    case P_CMOV: *reads = FL_ALL; break;
+    case P_ALU:
+    case P_TEST: *writes = FL_ALL; break;
+    case P_INCDEC:
+        *reads = FL_CF;
+        *writes = FL_OTH;
+        break;
+    default: break;
+    }
+    bool mem = false;
+    switch (p) {
+    case P_PUSH:
+    case P_POP:
+    case P_CALL:
+    case P_RET: mem = true; break;
+    case P_MOV:
+    case P_ALU:
+    case P_TEST:
+    case P_MOVX:
+    case P_SETCC:
+    case P_CMOV:
+        mem = i->mod != 3 && !(p == P_ALU && (i->op & 7) >= 4 && i->info->fn == op_alu) &&
+              !(p == P_TEST && i->op >= 0xA8);
+        break;
+    case P_MOVI: mem = i->op >= 0xC6 && i->mod != 3; break;
+    case P_INCDEC: mem = i->op >= 0x50 && i->mod != 3; break;
+    default: break;
+    }
+    /* A fault delivers the flags of the instruction's start. */
+    if (mem)
+        *reads = FL_ALL;
+}
+
+int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t *out, size_t cap,
+                    const struct jit_ibtc *ibtc)
+{
+    bool def32 = (tb->hflags & HF_CS32) != 0;
     uint32_t page_left = 0x1000u - (tb->lin_pc & 0xFFF);
     uint32_t off = 0;
     int n = 0;
-    while (n < TB_MAX_INSNS) {
+    uint32_t eips[TB_MAX_INSNS + 1];
+    enum plan plans[TB_MAX_INSNS];
+    op_fn fns[TB_MAX_INSNS];
+    /* Decode. */
+    while (n < TB_MAX_INSNS && off < page_left) {
         struct insn *i = &tb->insns[n];
         int avail = page_left - off < 16 ? (int)(page_left - off) : 16;
         int len = decode_insn(i, guest + off, avail, def32, c->model);
         if (len <= 0)
             break; /* crosses the page or too long: the interpreter decides */
-        uint32_t eip = tb->eip + off;
-        uint32_t next = eip + (uint32_t)len;
-        if (!def32)
-            next &= 0xFFFF;
         uint16_t attr = i->info->attr;
         op_fn fn = i->info->fn;
         /* The checks exec_one makes, decided now: the block only runs in
@@ -53,28 +438,231 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
         if (((attr & A_MEM) && i->mod == 3) ||
             (i->lock && c->model >= CPU_386 && (!(attr & A_LOCK) || i->mod == 3)))
             fn = op_ud;
-        emit_store_imm32(&e, offsetof(struct cpu, insn_eip), eip);
-        emit_copy32(&e, offsetof(struct cpu, insn_esp), offsetof(struct cpu, regs.r32[R_ESP]));
-        emit_store_imm32(&e, offsetof(struct cpu, next_eip), next);
-        emit_store_imm32(&e, offsetof(struct cpu, eip), next);
-        emit_add64_imm(&e, offsetof(struct cpu, icount), 1);
-        emit_call_op(&e, fn, i);
+        fns[n] = fn;
+        plans[n] = plan_of(i, fn, tb->hflags);
+        eips[n] = tb->eip + off;
         off += (uint32_t)len;
         n++;
-        if (ends_block(i) || fn == op_ud || e.overflow)
-            break;
-        /* A helper that hit this block's own bytes (or flushed the cache)
-         * asks to leave after its instruction. */
-        emit_exit_if_set8(&e, offsetof(struct cpu, jit_exit));
-        if (off >= page_left)
+        enum plan p = plans[n - 1];
+        if (ends_block(i) || fn == op_ud || p == P_JCC || p == P_JMP || p == P_CALL || p == P_RET)
             break;
     }
-    emit_exit(&e);
-    emit_epilogue(&e);
-    if (n == 0 || e.overflow)
+    if (n == 0)
+        return -1;
+    eips[n] = tb->eip + off;
+    /* Flag liveness, backwards: flags are live at the block's end. */
+    bool store[TB_MAX_INSNS];
+    uint32_t live = FL_ALL;
+    for (int k = n - 1; k >= 0; k--) {
+        uint32_t r, w;
+        plan_flags(plans[k], &tb->insns[k], &r, &w);
+        store[k] = (live & w) != 0;
+        live = (live & ~w) | r;
+    }
+
+    struct tr t = {0};
+    t.c = c;
+    t.tb = tb;
+    t.hf = tb->hflags;
+    t.kind = LF_NONE;
+    emit_init(&t.e, out, cap, tb);
+    emit_prologue(&t.e);
+    struct emit *e = &t.e;
+    for (int k = 0; k < n && !t.ended; k++) {
+        const struct insn *i = &tb->insns[k];
+        op_fn fn = fns[k];
+        uint32_t eip = eips[k];
+        uint32_t next = eips[k + 1];
+        if (!def32)
+            next &= 0xFFFF;
+        uint32_t target = next + i->imm;
+        if (!i->os32)
+            target &= 0xFFFF;
+        struct emit_stub s = stub_for(&t, k, i, fn, eip, next);
+        bool keep_hostf = false;
+        switch (plans[k]) {
+        case P_HELPER:
+            emit_insn_state(e, eip, next);
+            if (k > t.synced)
+                emit_count(e, k - t.synced);
+            t.synced = k;
+            emit_call_op(e, fn, i);
+            t.kind = LF_NONE;
+            if ((fn == op_jmp_rm || fn == op_call_rm) && (t.hf & HF_CS_FLAT)) {
+                /* A near indirect branch: straight on into the target. */
+                emit_exit_lookup(e, 1, tb->cs_base, tb->hflags, ibtc, true);
+                t.synced = k + 1;
+                t.ended = true;
+            } else if (ends_block(i) || fn == op_ud) {
+                emit_count(e, 1);
+                t.synced = k + 1;
+                emit_exit(e);
+                t.ended = true;
+            } else {
+                emit_exit_if_set8(e, OFF(jit_exit), 1);
+            }
+            break;
+        case P_MOV: {
+            int size = insn_bsize(i);
+            if (i->mod == 3) {
+                int src = (i->op & 2) ? i->rm : i->reg, dst = (i->op & 2) ? i->reg : i->rm;
+                emit_ld(e, T0, reg_off(src, size), size);
+                emit_st(e, reg_off(dst, size), T0, size);
+                keep_hostf = true;
+            } else if (i->op & 2) {
+                emit_ea(e, i);
+                tr_tlb(&t, false, size, &s);
+                emit_ldp(e, T0, size);
+                emit_st(e, reg_off(i->reg, size), T0, size);
+            } else {
+                emit_ea(e, i);
+                tr_tlb(&t, true, size, &s);
+                emit_ld(e, T0, reg_off(i->reg, size), size);
+                emit_stp(e, T0, size);
+            }
+            break;
+        }
+        case P_MOVI:
+            if (i->op < 0xB8) {
+                emit_st_imm(e, reg_off(i->op & 7, 1), i->imm & 0xFF, 1);
+                keep_hostf = true;
+            } else if (i->op < 0xC0) {
+                emit_st_imm(e, reg_off(i->op & 7, insn_osize(i)), i->imm, insn_osize(i));
+                keep_hostf = true;
+            } else if (i->mod == 3) {
+                int size = insn_bsize(i);
+                emit_st_imm(e, reg_off(i->rm, size), i->imm & mask_of(size), size);
+                keep_hostf = true;
+            } else {
+                int size = insn_bsize(i);
+                emit_ea(e, i);
+                tr_tlb(&t, true, size, &s);
+                emit_imm(e, T0, i->imm & mask_of(size));
+                emit_stp(e, T0, size);
+            }
+            break;
+        case P_ALU:
+            gen_alu(&t, i, store[k], &s);
+            keep_hostf = true;
+            break;
+        case P_TEST:
+            gen_test(&t, i, store[k], &s);
+            keep_hostf = true;
+            break;
+        case P_INCDEC:
+            gen_incdec(&t, i, store[k], &s);
+            keep_hostf = true;
+            break;
+        case P_LEA:
+            emit_ea(e, i);
+            emit_st_a(e, reg_off(i->reg, insn_osize(i)), insn_osize(i));
+            keep_hostf = true;
+            break;
+        case P_PUSH:
+            emit_a_field(e, OFF(regs.r32[R_ESP]), -4);
+            tr_tlb(&t, true, 4, &s);
+            if (fn == op_push_r)
+                emit_ld(e, T0, reg_off(i->op & 7, 4), 4);
+            else
+                emit_imm(e, T0, i->imm);
+            emit_stp(e, T0, 4);
+            emit_st_a(e, OFF(regs.r32[R_ESP]), 4);
+            break;
+        case P_POP:
+            emit_a_field(e, OFF(regs.r32[R_ESP]), 0);
+            tr_tlb(&t, false, 4, &s);
+            emit_ldp(e, T0, 4);
+            emit_a_add(e, 4);
+            emit_st_a(e, OFF(regs.r32[R_ESP]), 4);
+            emit_st(e, reg_off(i->op & 7, 4), T0, 4);
+            break;
+        case P_JCC: {
+            int hc = cond(&t, i->op & 0xF);
+            size_t taken = emit_jcc_fwd(e, hc);
+            exit_to(&t, k, next);
+            emit_bind(e, taken);
+            exit_to(&t, k, target);
+            t.ended = true;
+            break;
+        }
+        case P_JMP:
+            exit_to(&t, k, target);
+            t.ended = true;
+            break;
+        case P_CALL:
+            emit_a_field(e, OFF(regs.r32[R_ESP]), -4);
+            tr_tlb(&t, true, 4, &s);
+            emit_imm(e, T0, next);
+            emit_stp(e, T0, 4);
+            emit_st_a(e, OFF(regs.r32[R_ESP]), 4);
+            emit_insn_end(e);
+            exit_to(&t, k, target);
+            t.ended = true;
+            break;
+        case P_RET:
+            emit_a_field(e, OFF(regs.r32[R_ESP]), 0);
+            tr_tlb(&t, false, 4, &s);
+            emit_ldp(e, T0, 4);
+            emit_a_add(e, 4 + (i->op == 0xC2 ? (int32_t)(i->imm & 0xFFFF) : 0));
+            emit_st_a(e, OFF(regs.r32[R_ESP]), 4);
+            emit_st(e, OFF(eip), T0, 4);
+            emit_insn_end(e);
+            emit_exit_lookup(e, k + 1 - t.synced, tb->cs_base, tb->hflags, ibtc, false);
+            t.ended = true;
+            break;
+        case P_MOVX: {
+            int ssize = (i->op & 1) ? 2 : 1;
+            bool sign = i->op >= 0x1BE;
+            rm_load(&t, i, T0, ssize, sign, &s);
+            emit_st(e, reg_off(i->reg, insn_osize(i)), T0, insn_osize(i));
+            keep_hostf = i->mod == 3;
+            break;
+        }
+        case P_SETCC: {
+            int hc = cond(&t, i->op & 0xF);
+            emit_setcc(e, T0, hc);
+            if (i->mod == 3) {
+                emit_st(e, reg_off(i->rm, 1), T0, 1);
+            } else {
+                emit_ea(e, i);
+                tr_tlb(&t, true, 1, &s);
+                emit_stp(e, T0, 1);
+            }
+            break;
+        }
+        case P_CMOV: {
+            int size = insn_osize(i);
+            rm_load(&t, i, T1, size, false, &s);
+            int hc = cond(&t, i->op & 0xF);
+            emit_ld(e, T0, reg_off(i->reg, size), size);
+            emit_cmov(e, hc, T0, T1);
+            emit_st(e, reg_off(i->reg, size), T0, size);
+            break;
+        }
+        }
+        if (!t.ended)
+            emit_insn_end(e);
+        if (!keep_hostf)
+            t.hostf = false;
+        if (e->overflow)
+            return -1;
+    }
+    if (!t.ended) {
+        uint32_t next = eips[n];
+        if (!def32)
+            next &= 0xFFFF;
+        exit_to(&t, n - 1, next);
+    }
+    if (!emit_finish(e))
         return -1;
     tb->size = (uint16_t)off;
     tb->icount = (uint16_t)n;
-    tb->code_size = e.pos;
+    tb->code_size = e->pos;
+    tb->entry_chain = e->entry_chain;
+    tb->nexits = e->nexits;
+    for (int k = 0; k < e->nexits; k++) {
+        tb->jmp_off[k] = e->exits[k].jmp;
+        tb->jmp_unlink[k] = e->exits[k].unlink;
+    }
     return 0;
 }

@@ -10,7 +10,8 @@
 #include "cpu/decode.h"
 
 #define TB_MAX_INSNS  32
-#define TB_MAX_CODE   (TB_MAX_INSNS * 96 + 64)
+#define TB_MAX_CODE   (TB_MAX_INSNS * 320 + 256)
+#define TB_MAX_EXITS  2
 #define JIT_MAX_INSNS (1 << 20)
 #define TB_NO_PAGE    0xFFFFFFFFu
 
@@ -30,10 +31,49 @@ struct tb {
     struct insn *insns; /* decoded forms the helpers are called with */
     struct tb *hash_next;
     struct tb *page_next[2];
+    /* Direct chaining: exit k jumps straight to jmp_to[k] once linked. */
+    size_t code_off;    /* offset in the code buffer */
+    size_t entry_chain; /* where chained jumps enter */
+    int nexits;
+    uint32_t jmp_eip[TB_MAX_EXITS];
+    size_t jmp_off[TB_MAX_EXITS], jmp_unlink[TB_MAX_EXITS];
+    struct tb *jmp_to[TB_MAX_EXITS];
+    /* Blocks jumping here: a list threaded through their in_next. */
+    struct tb *in_first;
+    uint8_t in_first_slot;
+    struct tb *in_next[TB_MAX_EXITS];
+    uint8_t in_next_slot[TB_MAX_EXITS];
 };
+
+/* The indirect-branch table: blocks by linear address, looked up by the
+ * generated code after RET and indirect JMP/CALL so they need not return to
+ * the dispatcher. An entry is trusted only when host address, EIP, flags and
+ * CS base all match. */
+#define JIT_IBTC_BITS 12
+struct jit_ibtc {
+    uintptr_t host;
+    uint32_t eip, hflags, cs_base, pad;
+    const void *entry;
+};
+static inline uint32_t jit_ibtc_index(uint32_t lin)
+{
+    return (lin ^ (lin >> JIT_IBTC_BITS)) & ((1u << JIT_IBTC_BITS) - 1);
+}
+
+/* The flags a block is specialised on (struct tb hflags). The FLAT bits say
+ * a segment has base 0, a 4 GiB limit and read/write access (SS also 32-bit),
+ * so its accesses need no segment check; CS_FLAT that CS has a 4 GiB limit,
+ * so near branches need no limit check. */
+#define HF_CS32      0x01u
+#define HF_CPL_SHIFT 1
+#define HF_FLAT_ES   0x08u
+#define HF_FLAT_SS   0x10u
+#define HF_FLAT_DS   0x20u
+#define HF_CS_FLAT   0x40u
 
 /* Decode and emit one block starting at the host bytes `guest` (the same
  * page as c's CS:EIP). Returns 0, or -1 when nothing could be translated. */
-int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t *out, size_t cap);
+int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t *out, size_t cap,
+                    const struct jit_ibtc *ibtc);
 
 #endif
