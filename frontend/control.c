@@ -368,6 +368,10 @@ static void accept_clients(struct control *c)
 enum control_result control_poll(struct control *c, enum machine_stop last, int wait_ms)
 {
     c->last_stop = last;
+    /* No slice ran though the API had not paused: the window's pause. */
+    c->window_paused = last == STOP_NONE && !c->paused;
+    if (last != STOP_NONE)
+        c->slices++;
     struct pollfd fds[CONTROL_MAX_CLIENTS + 1];
     int who[CONTROL_MAX_CLIENTS + 1];
     int n = 0;

@@ -204,11 +204,12 @@ static void cmd_status(struct control *c, int i, const char *id)
     char dump[8];
     struct jout j;
     jout_begin(&j, true, id);
-    jout_string(&j, "state", c->paused ? "paused" : "running");
+    jout_string(&j, "state", c->paused || c->window_paused ? "paused" : "running");
     jout_number(&j, "virtual_time", (double)clock_now(m) * 1e-9);
     jout_u64(&j, "instructions", insns);
     jout_number(&j, "mips", host > 0 ? (double)(insns - c->start_icount) / host / 1e6 : 0.0);
     jout_string(&j, "stop", stop_name(c->last_stop));
+    jout_u64(&j, "slices", c->slices);
     jout_bool(&j, "typing", kbc_typing(m));
     jout_string(&j, "screen",
                 !m->vga                                    ? "none"

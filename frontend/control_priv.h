@@ -59,7 +59,9 @@ struct control {
     int quit_client; /* who asked to quit (-1: nobody), answered by control_close */
     char quit_id[CONTROL_ID_MAX];
     enum machine_stop last_stop;
-    double start_s; /* host time when the control API opened, for MIPS */
+    bool window_paused; /* paused by the window's Ctrl+Alt+P, not by a client */
+    uint64_t slices;    /* slices run since the API opened */
+    double start_s;     /* host time when the control API opened, for MIPS */
     uint64_t start_icount;
     char screen[CONTROL_SCREEN_MAX];
 };

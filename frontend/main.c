@@ -137,6 +137,10 @@ static int run(struct machine *m, const struct options *o, struct watch *w, stru
         }
         if (ui && ui_update(ui) == UI_QUIT)
             return EXIT_OK;
+        /* A pause from the window (above) holds from now on: the control
+         * API reports it as a run loop with no slice. */
+        if (ui && ui_paused(ui))
+            why = STOP_NONE;
         /* Zero wait between slices; paused without a window, poll sleeps. */
         uint64_t virt = clock_now(m);
         if (control && control_poll(control, why, paused && !ui ? 20 : 0) == CONTROL_QUIT)

@@ -185,13 +185,16 @@ def main():
         # Pause: the title says so and no instruction runs.
         xdotool(env, "key", "ctrl+alt+p")
         wait_title(env, win, "Paused", "Ctrl+Alt+P")
-        n0 = c.request({"cmd": "status"})["instructions"]
+        r = c.request({"cmd": "status"})
+        check(r.get("state") == "paused", "the control API's status says paused too")
+        n0 = r["instructions"]
         t0 = time.monotonic()
         while time.monotonic() < t0 + 0.3:  # a few window updates go by
             c.request({"cmd": "status"}, quiet=True)
         check(c.request({"cmd": "status"})["instructions"] == n0, "no instruction ran while paused")
         xdotool(env, "key", "ctrl+alt+p")
         wait_title(env, win, "MIPS", "Ctrl+Alt+P again: running")
+        check(c.request({"cmd": "status"}).get("state") == "running", "status says running")
 
         # Speed: max (from --speed max), a step down is a cap, M toggles max.
         wait_title(env, win, "(max)", "--speed max")
