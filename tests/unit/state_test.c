@@ -390,6 +390,21 @@ int main(void)
         CHECK(state_load_file(c, path) < 0 && strstr(c->error, "floppy drive A:"));
     machine_destroy(c);
 
+    /* A device that has not said how it is saved stops a save (so none is
+     * forgotten), and so does a clock event no saved device owns. */
+    static int dummy;
+    CHECK(machine_register_device(b, "dummy", &dummy, NULL, NULL) == 0);
+    CHECK(state_save_mem(b, &s3, &l3) < 0 && strstr(b->error, "'dummy' has no save/load"));
+    CHECK(state_load_mem(b, s1, l1) < 0 && strstr(b->error, "'dummy' has no save/load"));
+    CHECK(machine_device_state(b, &dummy, 0, NULL) == 0);
+    struct clock_event stray;
+    clock_event_init(&stray, "stray", NULL, NULL);
+    clock_event_arm(b, &stray, UINT64_MAX);
+    CHECK(state_save_mem(b, &s3, &l3) < 0 && strstr(b->error, "'stray' belongs to no saved device"));
+    clock_event_cancel(b, &stray);
+    if (save(b, &s3, &l3))
+        free(s3);
+
     unlink(path);
     unlink(fda_path);
     unlink(hda_path);
