@@ -46,6 +46,10 @@ void control_cmd_loadvm(struct control *c, int i, const char *id, const struct j
         control_error(c, i, id, "%s", c->m->error);
         return;
     }
+    /* status's MIPS counts from here: the instruction count came back
+     * with the CPU. */
+    c->start_icount = c->m->cpu.icount;
+    c->start_s = control_now();
     struct jout j;
     jout_begin(&j, true, id);
     jout_string(&j, "file", file);
