@@ -97,4 +97,10 @@ int state_load_mem(struct machine *m, const uint8_t *buf, size_t len);
 int state_save_file(struct machine *m, const char *path);
 int state_load_file(struct machine *m, const char *path);
 
+/* One device's section alone, without header or checksum (device unit
+ * tests). The device is the one registered with `opaque`. A refused load
+ * may leave the device half loaded; the whole-machine load does not. */
+int state_device_save(struct machine *m, void *opaque, uint8_t **buf, size_t *len);
+int state_device_load(struct machine *m, void *opaque, const uint8_t *buf, size_t len);
+
 #endif

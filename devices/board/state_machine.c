@@ -47,6 +47,8 @@ void state_event(struct state *s, struct clock_event *ev)
     state_bool(s, &armed);
     state_u64(s, &when);
     state_u32(s, &rank);
+    if (s->loading)
+        clock_event_cancel(s->m, ev); /* armed again below, or not at all */
     if (!s->loading || !armed || s->failed)
         return;
     if (s->npending == s->pending_cap) {
@@ -200,6 +202,57 @@ int state_save_mem(struct machine *m, uint8_t **buf, size_t *len)
     return 0;
 }
 
+/* ---- one device ---- */
+
+static int cmp_rank(const void *a, const void *b)
+{
+    const struct state_pending_event *x = a, *y = b;
+    return x->rank < y->rank ? -1 : x->rank > y->rank;
+}
+
+static struct machine_device *state_device(struct machine *m, void *opaque)
+{
+    for (int k = 0; k < m->device_count; k++)
+        if (m->devices[k].opaque == opaque && m->devices[k].state)
+            return &m->devices[k];
+    return NULL;
+}
+
+int state_device_save(struct machine *m, void *opaque, uint8_t **buf, size_t *len)
+{
+    struct machine_device *d = state_device(m, opaque);
+    if (!d)
+        return machine_error(m, "that device has no save/load");
+    struct state s = {.m = m, .version = d->state_version};
+    if (d->state(&s, d->opaque) < 0 || s.failed || s.out.oom || sbuf_reserve(&s.out, 1) < 0) {
+        free(s.out.data);
+        return machine_error(m, "cannot save '%s': %s", d->name, s.failed ? s.why : "out of memory");
+    }
+    *buf = s.out.data;
+    *len = s.out.len;
+    return 0;
+}
+
+int state_device_load(struct machine *m, void *opaque, const uint8_t *buf, size_t len)
+{
+    struct machine_device *d = state_device(m, opaque);
+    if (!d)
+        return machine_error(m, "that device has no save/load");
+    struct state s = {.m = m, .loading = true, .in = buf, .len = len, .version = d->state_version};
+    int rc = 0;
+    if (d->state(&s, d->opaque) < 0 || s.failed)
+        rc = machine_error(m, "bad '%s' state: %s", d->name, s.failed ? s.why : "refused");
+    else if (s.pos != s.len)
+        rc = machine_error(m, "bad '%s' state: %zu bytes too many", d->name, s.len - s.pos);
+    if (rc == 0) {
+        qsort(s.pending, (size_t)s.npending, sizeof(*s.pending), cmp_rank);
+        for (int k = 0; k < s.npending; k++)
+            clock_event_arm(m, s.pending[k].ev, s.pending[k].when);
+    }
+    free(s.pending);
+    return rc;
+}
+
 /* ---- load ---- */
 
 static struct state_section *find_section(struct state_section *v, int n, const char *name)
@@ -235,12 +288,6 @@ static int run_load(struct state *s, struct state_section *sec, state_fn fn, voi
     if (s->pos != s->len)
         return machine_error(s->m, "has bad '%s' state: %zu bytes too many", sec->name, s->len - s->pos);
     return 0;
-}
-
-static int cmp_rank(const void *a, const void *b)
-{
-    const struct state_pending_event *x = a, *y = b;
-    return x->rank < y->rank ? -1 : x->rank > y->rank;
 }
 
 /* Drop everything derived from the old state: armed events (their owners

@@ -349,35 +349,6 @@ void dma_free(struct dma *d)
     free(d);
 }
 
-size_t dma_state_size(void)
-{
-    return sizeof(struct dma_state);
-}
-
-int dma_save(struct dma *d, void *buf, size_t *len)
-{
-    size_t need = sizeof(d->st);
-    if (!buf || *len < need) {
-        *len = need;
-        return buf ? -1 : 0;
-    }
-    memcpy(buf, &d->st, need);
-    *len = need;
-    return 0;
-}
-
-int dma_load(struct dma *d, const void *buf, size_t len)
-{
-    struct dma_state st;
-    if (len != sizeof(st))
-        return -1;
-    memcpy(&st, buf, sizeof(st));
-    if (st.magic != DMA_MAGIC || st.size != sizeof(st))
-        return -1;
-    d->st = st;
-    return 0;
-}
-
 /* The state stream's section (devices/board/state.h). */
 static int dma_state_fn(struct state *s, void *opaque)
 {

@@ -60,10 +60,4 @@ enum dma_dir dma_channel_dir(struct machine *m, int channel);
 uint32_t dma_bytes_left(struct machine *m, int channel);
 bool dma_channel_autoinit(struct machine *m, int channel);
 
-/* Save/load: plain data; dma_save with buf NULL reports the size in *len.
- * Both return 0, or -1 for a short buffer or foreign data. */
-size_t dma_state_size(void);
-int dma_save(struct dma *d, void *buf, size_t *len);
-int dma_load(struct dma *d, const void *buf, size_t len);
-
 #endif

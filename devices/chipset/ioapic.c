@@ -259,37 +259,6 @@ void ioapic_free(struct ioapic *io)
     free(io);
 }
 
-size_t ioapic_state_size(void)
-{
-    return sizeof(struct ioapic_state);
-}
-
-int ioapic_save(struct ioapic *io, void *buf, size_t *len)
-{
-    size_t need = sizeof(io->st);
-    if (!buf || *len < need) {
-        *len = need;
-        return buf ? -1 : 0;
-    }
-    memcpy(buf, &io->st, need);
-    *len = need;
-    return 0;
-}
-
-int ioapic_load(struct ioapic *io, const void *buf, size_t len)
-{
-    struct ioapic_state st;
-    if (len != sizeof(st))
-        return -1;
-    memcpy(&st, buf, sizeof(st));
-    if (st.magic != IOAPIC_MAGIC || st.size != sizeof(st))
-        return -1;
-    io->st = st;
-    if (io->m->lapic)
-        lapic_set_extint(io->m->lapic, st.extint);
-    return 0;
-}
-
 /* The state stream's section (devices/board/state.h). */
 static int ioapic_state_fn(struct state *s, void *opaque)
 {

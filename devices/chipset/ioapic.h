@@ -32,9 +32,4 @@ void ioapic_set_isa_irq(struct ioapic *io, int irq, bool level);
  * the entries with that vector (82093AA §3.2.4, "Remote IRR"). */
 void ioapic_eoi(struct ioapic *io, uint8_t vector);
 
-/* Save/load: plain data, as pic_save/pic_load. */
-size_t ioapic_state_size(void);
-int ioapic_save(struct ioapic *io, void *buf, size_t *len);
-int ioapic_load(struct ioapic *io, const void *buf, size_t len);
-
 #endif

@@ -653,40 +653,6 @@ void lapic_free(struct lapic *l)
     free(l);
 }
 
-size_t lapic_state_size(void)
-{
-    return sizeof(struct lapic_state);
-}
-
-int lapic_save(struct lapic *l, void *buf, size_t *len)
-{
-    size_t need = sizeof(l->st);
-    if (!buf || *len < need) {
-        *len = need;
-        return buf ? -1 : 0;
-    }
-    memcpy(buf, &l->st, need);
-    *len = need;
-    return 0;
-}
-
-int lapic_load(struct lapic *l, const void *buf, size_t len)
-{
-    struct lapic_state st;
-    if (len != sizeof(st))
-        return -1;
-    memcpy(&st, buf, sizeof(st));
-    if (st.magic != LAPIC_MAGIC || st.size != sizeof(st))
-        return -1;
-    l->st = st;
-    if (l->st.timer_deadline)
-        clock_event_arm(l->m, &l->timer_ev, l->st.timer_deadline);
-    else
-        clock_event_cancel(l->m, &l->timer_ev);
-    lapic_update(l);
-    return 0;
-}
-
 /* The state stream's section (devices/board/state.h). */
 static int lapic_state_fn(struct state *s, void *opaque)
 {

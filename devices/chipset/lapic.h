@@ -80,9 +80,4 @@ void lapic_set_base_msr(struct lapic *l, uint64_t v);
 /* IA32_APIC_BASE[11]: CPUID reports the APIC only while this is set. */
 bool lapic_hw_enabled(const struct lapic *l);
 
-/* Save/load: plain data, as pic_save/pic_load. */
-size_t lapic_state_size(void);
-int lapic_save(struct lapic *l, void *buf, size_t *len);
-int lapic_load(struct lapic *l, const void *buf, size_t len);
-
 #endif

@@ -408,38 +408,6 @@ void pic_free(struct pic *p)
     free(p);
 }
 
-size_t pic_state_size(void)
-{
-    return sizeof(struct pic_state);
-}
-
-int pic_save(struct pic *p, void *buf, size_t *len)
-{
-    size_t need = sizeof(p->st);
-    if (!buf || *len < need) {
-        *len = need;
-        return buf ? -1 : 0;
-    }
-    memcpy(buf, &p->st, need);
-    *len = need;
-    return 0;
-}
-
-int pic_load(struct pic *p, const void *buf, size_t len)
-{
-    struct pic_state st;
-    if (len != sizeof(st))
-        return -1;
-    memcpy(&st, buf, sizeof(st));
-    if (st.magic != PIC_MAGIC || st.size != sizeof(st))
-        return -1;
-    p->st = st;
-    /* Tell the CPU the saved INTR level whatever it believed before. */
-    machine_pic_intr(p->m, p->st.intr);
-    pic_update(p);
-    return 0;
-}
-
 /* The state stream's section (devices/board/state.h). */
 static int pic_state_fn(struct state *s, void *opaque)
 {

@@ -29,12 +29,4 @@ void pic_free(struct pic *p);
 /* True while the master drives INTR. */
 bool pic_intr_pending(struct machine *m);
 
-/* Save/load: the state is plain data (no pointers). pic_save writes
- * pic_state_size() bytes; pass buf NULL to ask for the size in *len.
- * Both return 0, or -1 when the buffer is too small or the data does not
- * belong to this version. */
-size_t pic_state_size(void);
-int pic_save(struct pic *p, void *buf, size_t *len);
-int pic_load(struct pic *p, const void *buf, size_t len);
-
 #endif

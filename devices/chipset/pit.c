@@ -656,39 +656,6 @@ void pit_free(struct pit *p)
     free(p);
 }
 
-size_t pit_state_size(void)
-{
-    return sizeof(struct pit_state);
-}
-
-int pit_save(struct pit *p, void *buf, size_t *len)
-{
-    size_t need = sizeof(p->st);
-    if (!buf || *len < need) {
-        *len = need;
-        return buf ? -1 : 0;
-    }
-    memcpy(buf, &p->st, need);
-    *len = need;
-    return 0;
-}
-
-int pit_load(struct pit *p, const void *buf, size_t len)
-{
-    struct pit_state st;
-    if (len != sizeof(st))
-        return -1;
-    memcpy(&st, buf, sizeof(st));
-    if (st.magic != PIT_MAGIC || st.size != sizeof(st))
-        return -1;
-    p->st = st;
-    if (st.irq_armed)
-        clock_event_arm(p->m, &p->irq_event, st.irq_when);
-    else
-        clock_event_cancel(p->m, &p->irq_event);
-    return 0;
-}
-
 /* The state stream's section (devices/board/state.h). */
 static int pit_state_fn(struct state *s, void *opaque)
 {

@@ -40,11 +40,4 @@ bool pit_get_out(struct machine *m, int channel);
 /* Ticks of the 1.193182 MHz clock at virtual time ns. */
 uint64_t pit_ticks_at(uint64_t ns);
 
-/* Save/load: plain data; pit_save with buf NULL reports the size in *len.
- * Both return 0, or -1 for a short buffer or foreign data. Load re-arms the
- * IRQ0 event; the IRQ line level itself lives in the PIC's state. */
-size_t pit_state_size(void);
-int pit_save(struct pit *p, void *buf, size_t *len);
-int pit_load(struct pit *p, const void *buf, size_t len);
-
 #endif
