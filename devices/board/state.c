@@ -459,6 +459,13 @@ int state_load_file(struct machine *m, const char *path)
     FILE *f = fopen(path, "rb");
     if (!f)
         return machine_error(m, "cannot open state file '%s'", path);
+    /* Look at the magic before reading a file that may be a disk image. */
+    uint8_t magic[8];
+    if (fread(magic, 1, sizeof(magic), f) != sizeof(magic) || memcmp(magic, STATE_MAGIC, 8) != 0) {
+        fclose(f);
+        return machine_error(m, "state file '%s' is not a rex86 state file", path);
+    }
+    rewind(f);
     uint8_t *buf = NULL;
     size_t len = 0, cap = 0;
     for (;;) {
