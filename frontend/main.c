@@ -168,6 +168,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s\n", opts.notes);
 
     struct machine *m = machine_create(&opts.cfg, err, sizeof(err));
+    if (m && opts.jit_stats)
+        jit_set_profiling(m, true);
     if (!m) {
         say(err);
         options_free(&opts);

@@ -99,6 +99,11 @@ void emit_stp(struct emit *e, int t, int size);
 void emit_alu(struct emit *e, int op, int dst, int src, int size);
 void emit_alu_imm(struct emit *e, int op, int dst, uint32_t imm, int size);
 void emit_incdec(struct emit *e, int t, bool dec, int size);
+/* dst = low half of dst * src, signed (size 2 or 4); host CF = OF = the
+ * product did not fit. */
+void emit_imul(struct emit *e, int dst, int src, int size);
+/* The flags field at off gets CF = OF = host CF and AF = 0. */
+void emit_cf_of_to_field(struct emit *e, size_t off);
 /* Host flags from recorded operands, as the recorded operation set them:
  * SUB/CMP of a and b, ADD of a and b, or a TEST of the result. */
 void emit_flags_sub(struct emit *e, size_t a, size_t b, int size);
@@ -114,6 +119,9 @@ void emit_cf_to_field(struct emit *e, size_t off);
 void emit_cmov(struct emit *e, int cc, int dst, int src);
 /* Field &= imm (clobbers host flags). */
 void emit_and_field_imm(struct emit *e, size_t off, uint32_t imm);
+
+/* Add one to the 64-bit counter at a host address (profiling). */
+void emit_inc64(struct emit *e, const uint64_t *counter);
 
 /* Calls. */
 void emit_call_op(struct emit *e, op_fn fn, const struct insn *insn);

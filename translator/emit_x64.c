@@ -360,6 +360,22 @@ void emit_incdec(struct emit *e, int t, bool dec, int size)
     op_bv(e, size, 0xFE, 0xFF, dec ? 1 : 0, R(hreg(t)));
 }
 
+void emit_imul(struct emit *e, int dst, int src, int size)
+{
+    op(e, size, "\x0f\xaf", 2, hreg(dst), R(hreg(src)));
+}
+
+void emit_cf_of_to_field(struct emit *e, size_t off)
+{
+    op(e, 1, "\x0f\x92", 2, 0, R(RAX));   /* setc al */
+    op(e, 4, "\x0f\xb6", 2, RAX, R(RAX)); /* movzx eax, al */
+    put(e, "\x69\xc0", 2);                /* imul eax, eax, CF|OF */
+    put32(e, F_CF | F_OF);
+    op(e, 4, "\x81", 1, 4, S(off)); /* and [off], ~(CF|OF|AF) */
+    put32(e, ~(uint32_t)(F_CF | F_OF | F_AF));
+    op(e, 4, "\x09", 1, RAX, S(off)); /* or [off], eax */
+}
+
 void emit_flags_sub(struct emit *e, size_t a, size_t b, int size)
 {
     op(e, 4, "\x8b", 1, RAX, S(a));
@@ -409,6 +425,12 @@ void emit_and_field_imm(struct emit *e, size_t off, uint32_t imm)
 {
     op(e, 4, "\x81", 1, 4, S(off));
     put32(e, imm);
+}
+
+void emit_inc64(struct emit *e, const uint64_t *counter)
+{
+    mov_r_imm64(e, RAX, (uint64_t)(uintptr_t)counter);
+    put(e, "\x48\x83\x00\x01", 4); /* add qword [rax], 1 */
 }
 
 void emit_call_op(struct emit *e, op_fn fn, const struct insn *insn)

@@ -33,6 +33,7 @@ struct jit {
     uint8_t *page_inval;  /* per RAM page: invalidation count */
     uint32_t npages;
     bool running;
+    struct jit_prof *prof; /* --jit-stats: counters in the generated code */
     uint32_t mem_gen;
     struct jit_stats st;
 };
@@ -237,6 +238,7 @@ void jit_free(struct machine *m)
     if (!j)
         return;
     codebuf_free(&j->cb);
+    free(j->prof);
     free(j->tbs);
     free(j->insns);
     free(j->page_tbs);
@@ -288,8 +290,8 @@ static struct tb *tb_translate(struct jit *j, struct cpu *c, uintptr_t host, uin
     tb->page[0] = tb->page[1] = TB_NO_PAGE;
     size_t code_off = j->cb.used;
     tb->code_off = code_off;
-    if (translate_block(c, tb, (const uint8_t *)host, j->cb.rw + code_off, j->cb.size - code_off, j->ibtc) <
-        0)
+    if (translate_block(c, tb, (const uint8_t *)host, j->cb.rw + code_off, j->cb.size - code_off, j->ibtc,
+                        j->prof) < 0)
         return NULL;
     tb->code = (void (*)(struct cpu *))codebuf_exec(&j->cb, code_off);
     codebuf_commit(&j->cb, code_off, tb->code_size);
@@ -410,6 +412,24 @@ void jit_get_stats(struct machine *m, struct jit_stats *st)
         memset(st, 0, sizeof(*st));
 }
 
+void jit_set_profiling(struct machine *m, bool on)
+{
+    struct jit *j = m->cpu.jit;
+    if (!j || !on || j->prof)
+        return;
+    j->prof = calloc(1, sizeof(*j->prof));
+    jit_flush(&m->cpu); /* blocks translated from now on count */
+}
+
+static const uint64_t *sort_counts; /* qsort has no context argument in C11 */
+
+static int cmp_count_desc(const void *a, const void *b)
+{
+    const uint64_t *h = sort_counts;
+    uint64_t x = h[*(const int *)a], y = h[*(const int *)b];
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
 void jit_print_stats(struct machine *m, FILE *f)
 {
     struct jit_stats s;
@@ -427,4 +447,38 @@ void jit_print_stats(struct machine *m, FILE *f)
             (unsigned long long)s.interp_insns, (unsigned long long)s.invalidations_cpu,
             (unsigned long long)s.invalidations_dma, (unsigned long long)s.flushes,
             (unsigned long long)s.pages_left_to_interp);
+    struct jit_prof *p = m->cpu.jit ? m->cpu.jit->prof : NULL;
+    if (!p)
+        return;
+    /* Every entry not made by the dispatcher came through a chained jump or
+     * the indirect-branch table. */
+    uint64_t linked = p->entries > s.blocks_run ? p->entries - s.blocks_run : 0;
+    fprintf(f, "rex86: jit: chain rate %.1f%% (%llu block entries, %llu from the dispatcher)\n",
+            p->entries ? 100.0 * (double)linked / (double)p->entries : 0.0, (unsigned long long)p->entries,
+            (unsigned long long)s.blocks_run);
+    static int order[JIT_PROF_OPS];
+
+    int n = 0;
+    uint64_t total = 0;
+    for (int k = 0; k < JIT_PROF_OPS; k++) {
+        if (p->helper[k]) {
+            order[n++] = k;
+            total += p->helper[k];
+        }
+    }
+    sort_counts = p->helper;
+    qsort(order, (size_t)n, sizeof(order[0]), cmp_count_desc);
+    fprintf(f, "rex86: jit: %llu helper calls (%.3f per instruction in blocks); the most called:",
+            (unsigned long long)total, s.insns_run ? (double)total / (double)s.insns_run : 0.0);
+    for (int k = 0; k < n && k < 12; k++) {
+        int row = order[k];
+        int code = row / 8;
+        char form[16];
+        snprintf(form, sizeof(form), "%s%02X", code >= 0x100 ? "0F" : "", code & 0xFF);
+        if (p->group[row])
+            snprintf(form + strlen(form), sizeof(form) - strlen(form), "/%d", row & 7);
+        fprintf(f, " %s(%s)=%llu", p->mnem[row] ? p->mnem[row] : "?", form,
+                (unsigned long long)p->helper[row]);
+    }
+    fprintf(f, "\n");
 }

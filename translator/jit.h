@@ -37,5 +37,8 @@ void jit_flush(struct cpu *c);
 void jit_leave(struct cpu *c);
 void jit_get_stats(struct machine *m, struct jit_stats *st);
 void jit_print_stats(struct machine *m, FILE *f);
+/* --jit-stats: make the generated code count block entries and handler
+ * calls per opcode (a little slower; off by default). */
+void jit_set_profiling(struct machine *m, bool on);
 
 #endif

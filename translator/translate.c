@@ -32,6 +32,8 @@ enum plan {
     P_MOVX,
     P_SETCC,
     P_CMOV,
+    P_IMUL,
+    P_NOP,
 };
 
 /* Flag classes for liveness: CF on its own (INC/DEC keep it), the rest. */
@@ -153,6 +155,10 @@ static enum plan plan_of(const struct insn *i, op_fn fn, uint32_t hf)
         return rm_ok ? P_SETCC : P_HELPER;
     if (fn == op_cmov)
         return rm_ok ? P_CMOV : P_HELPER;
+    if (fn == op_nop && !i->rep)
+        return P_NOP;
+    if (fn == op_imul2 || fn == op_imul3)
+        return rm_ok ? P_IMUL : P_HELPER;
     return P_HELPER;
 }
 
@@ -383,7 +389,8 @@ static void plan_flags(enum plan p, const struct insn *i, uint32_t *reads, uint3
     case P_SETCC:
     case P_CMOV: *reads = FL_ALL; break;
     case P_ALU:
-    case P_TEST: *writes = FL_ALL; break;
+    case P_TEST:
+    case P_IMUL: *writes = FL_ALL; break;
     case P_INCDEC:
         *reads = FL_CF;
         *writes = FL_OTH;
@@ -415,7 +422,7 @@ static void plan_flags(enum plan p, const struct insn *i, uint32_t *reads, uint3
 }
 
 int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t *out, size_t cap,
-                    const struct jit_ibtc *ibtc)
+                    const struct jit_ibtc *ibtc, struct jit_prof *prof)
 {
     bool def32 = (tb->hflags & HF_CS32) != 0;
     uint32_t page_left = 0x1000u - (tb->lin_pc & 0xFFF);
@@ -468,6 +475,8 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
     emit_init(&t.e, out, cap, tb);
     emit_prologue(&t.e);
     struct emit *e = &t.e;
+    if (prof)
+        emit_inc64(e, &prof->entries);
     for (int k = 0; k < n && !t.ended; k++) {
         const struct insn *i = &tb->insns[k];
         op_fn fn = fns[k];
@@ -486,6 +495,12 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
             if (k > t.synced)
                 emit_count(e, k - t.synced);
             t.synced = k;
+            if (prof) {
+                int row = i->op * 8 + ((i->info->attr & A_GROUP) ? i->reg : 0);
+                prof->mnem[row] = i->info->mnem;
+                prof->group[row] = (i->info->attr & A_GROUP) != 0;
+                emit_inc64(e, &prof->helper[row]);
+            }
             emit_call_op(e, fn, i);
             t.kind = LF_NONE;
             if ((fn == op_jmp_rm || fn == op_call_rm) && (t.hf & HF_CS_FLAT)) {
@@ -628,6 +643,28 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
                 tr_tlb(&t, true, 1, &s);
                 emit_stp(e, T0, 1);
             }
+            break;
+        }
+        case P_NOP: keep_hostf = true; break;
+        case P_IMUL: {
+            /* As mul_flags leaves them: SF/ZF/PF of the low half (LF_RES),
+             * CF = OF = overflow, AF clear. */
+            int size = insn_osize(i);
+            if (fn == op_imul2) {
+                rm_load(&t, i, T1, size, false, &s);
+                emit_ld(e, T0, reg_off(i->reg, size), size);
+            } else {
+                rm_load(&t, i, T0, size, false, &s);
+                emit_imm(e, T1, i->imm & mask_of(size));
+            }
+            emit_imul(e, T0, T1, size);
+            if (store[k]) {
+                emit_cf_of_to_field(e, OFF(eflags));
+                emit_st(e, OFF(lf.res), T0, 4);
+                emit_st_imm(e, OFF(lf.op), (uint32_t)LF_RES | (uint32_t)size << 8, 2);
+            }
+            emit_st(e, reg_off(i->reg, size), T0, size);
+            t.kind = LF_NONE;
             break;
         }
         case P_CMOV: {

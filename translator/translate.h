@@ -73,7 +73,16 @@ static inline uint32_t jit_ibtc_index(uint32_t lin)
 
 /* Decode and emit one block starting at the host bytes `guest` (the same
  * page as c's CS:EIP). Returns 0, or -1 when nothing could be translated. */
+/* Counters the generated code bumps when --jit-stats asked for them. */
+#define JIT_PROF_OPS (0x200 * 8)
+struct jit_prof {
+    uint64_t entries;              /* blocks entered, by any path */
+    uint64_t helper[JIT_PROF_OPS]; /* handler calls by opcode*8 + group row */
+    const char *mnem[JIT_PROF_OPS];
+    bool group[JIT_PROF_OPS];
+};
+
 int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t *out, size_t cap,
-                    const struct jit_ibtc *ibtc);
+                    const struct jit_ibtc *ibtc, struct jit_prof *prof);
 
 #endif
