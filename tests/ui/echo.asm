@@ -1,7 +1,8 @@
 ; A 1.44 MB floppy whose boot sector echoes keys: it waits in INT 16h AH=00,
 ; where rex86's BIOS halts the CPU until an interrupt, so the machine is idle
 ; between keys (unlike DOS, whose prompt polls). tests/ui/idle_input_test.py
-; measures how soon a key typed at it is on the screen.
+; measures how soon a key typed at it is on the screen; tests/ui/audio_test.py
+; has it sound the PC speaker: '!' starts a 1 kHz tone, '.' stops it.
 bits 16
 org 0x7C00
 start:
@@ -17,10 +18,31 @@ start:
     xor ax, ax
     int 0x16                    ; waits, halted, for a key
     cmp al, 13
-    jne .echo
+    jne .tone
     mov si, prompt
     call puts
     jmp .key
+.tone:                          ; '!' starts a 1 kHz tone, '.' stops it
+    cmp al, '!'
+    jne .quiet
+    mov al, 0xB6                ; PIT channel 2, lo/hi, square wave
+    out 0x43, al
+    mov ax, 1193                ; 1193182 Hz / 1193: 1 kHz
+    out 0x42, al
+    mov al, ah
+    out 0x42, al
+    in al, 0x61
+    or al, 3                    ; gate and speaker on
+    out 0x61, al
+    mov al, '!'
+    jmp .echo
+.quiet:
+    cmp al, '.'
+    jne .echo
+    in al, 0x61
+    and al, 0xFC
+    out 0x61, al
+    mov al, '.'
 .echo:
     mov ah, 0x0E
     mov bx, 7
