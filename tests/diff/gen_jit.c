@@ -3,9 +3,10 @@
  * 16-bit addressing (67h) through FS, which the guest bases on the scratch
  * buffer (or leaves flat, when a segment load made it so: then the low 4 KB
  * of guest RAM), 16-bit-address string instructions over the low 64 KB,
- * segment register loads and stores, and self-modifying code: stores into
- * the immediate or the opcode of the next instruction, or into an earlier
- * instruction's immediate (seen by the loop's next pass). */
+ * segment register loads and stores, self-modifying code (stores into the
+ * immediate or the opcode of the next instruction, or into an earlier
+ * instruction's immediate, seen by the loop's next pass), faults in the
+ * last pass, and indirect branches. */
 #include "gen_priv.h"
 #include "guest.h"
 
@@ -291,10 +292,78 @@ static void g_late_fault(struct gen *g)
     flags(g, FL_ALL, 0);
 }
 
+/* INT3s nobody runs between an indirect branch and its target. */
+static void gap(struct gen *g, uint32_t n)
+{
+    for (uint32_t k = 0; k < n; k++)
+        b1(g, 0xCC);
+}
+
+/* Indirect branches to a target just ahead (JMP reg, PUSH+RET, CALL reg,
+ * JMP [mem]), and one whose target alternates between two spots with the
+ * loop's pass, so a cached target must be checked each time. */
+static void g_indirect(struct gen *g)
+{
+    int r = dst16(g);
+    uint32_t rr = (uint32_t)r, n = rn(g, 6);
+    switch (rn(g, 5)) {
+    case 0: /* mov r, T ; jmp r */
+        mov_r32(g, r, DIFF_CODE + g->len + 7 + n);
+        b1(g, 0xFF);
+        b1(g, 0xE0 | rr);
+        gap(g, n);
+        break;
+    case 1: /* push T ; ret */
+        b1(g, 0x68);
+        b4(g, DIFF_CODE + g->len + 4 + 1 + n);
+        b1(g, 0xC3);
+        gap(g, n);
+        break;
+    case 2: /* mov r, T ; call r ; ... T: lea esp, [esp+4] */
+        mov_r32(g, r, DIFF_CODE + g->len + 7 + n);
+        b1(g, 0xFF);
+        b1(g, 0xD0 | rr);
+        gap(g, n);
+        b4(g, 0x0424648D);
+        break;
+    case 3: { /* mov dword [S], T ; jmp [S] */
+        uint32_t slot = DIFF_SCRATCH + 64 + 4 * rn(g, (DIFF_SCRATCH_SIZE - 128) / 4);
+        b1(g, 0xC7);
+        b1(g, 0x05);
+        b4(g, slot);
+        b4(g, DIFF_CODE + g->len + 4 + 6 + n);
+        b1(g, 0xFF);
+        b1(g, 0x25);
+        b4(g, slot);
+        gap(g, n);
+        break;
+    }
+    default: /* mov r, [passes] ; and r, 1 ; add r, T0 ; jmp r ; T0: nop ; T1: */
+        b1(g, 0x8B);
+        b1(g, 0x05 | rr << 3);
+        b4(g, DIFF_CTL + GEN_CTL_LOOP);
+        b1(g, 0x83);
+        b1(g, 0xE0 | rr);
+        b1(g, 1);
+        b1(g, 0x81);
+        b1(g, 0xC0 | rr);
+        b4(g, DIFF_CODE + g->len + 4 + 2);
+        b1(g, 0xFF);
+        b1(g, 0xE0 | rr);
+        b1(g, 0x90);
+        flags(g, FL_ALL, 0);
+        break;
+    }
+}
+
 void gen_jit_extra(struct gen *g)
 {
     if (chance(g, 3)) {
         g_late_fault(g);
+        return;
+    }
+    if (chance(g, 15)) {
+        g_indirect(g);
         return;
     }
     uint32_t r = rn(g, 12);
