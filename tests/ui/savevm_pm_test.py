@@ -2,7 +2,8 @@
 # A machine state saved in protected mode with paging: memtest86+ (through
 # -kernel, PAE paging on) is saved at its start screen, the file's CPU
 # section is checked for CR0.PG and PE, and a new rex86 started from it with
-# the same engine (-accel interp or jit) runs memtest's tests on.
+# the same engine (-accel interp or jit) runs memtest's tests on, and again
+# after a loadvm of the same file in the middle of them.
 # usage: savevm_pm_test.py REX86 interp|jit
 import os
 import struct
@@ -72,6 +73,16 @@ def main():
     check(r.get("ok"), "the restored memtest86+ runs its tests")
     lines = c.request({"cmd": "screen-text"}).get("lines", [])
     check(any("Errors: 0" in l for l in lines), "with no memory errors")
+
+    # Back to the saved start screen inside the running machine: the
+    # translations, TLB and decoded instructions of the tests are dropped.
+    r = c.request({"cmd": "loadvm", "file": state})
+    check(r.get("ok"), "loadvm in the running memtest86+")
+    lines = c.request({"cmd": "screen-text"}).get("lines", [])
+    check(any("<Enter> to start testing" in l for l in lines), "the start screen is back")
+    c.request({"cmd": "type", "text": "\n"})
+    r = c.request({"cmd": "wait-text", "text": "Test #2", "timeout": 200})
+    check(r.get("ok"), "and it runs its tests again")
     r = c.request({"cmd": "quit"})
     check(r.get("ok") and wait_exit(proc, 30) == 0, "quit")
     print("PASS", flush=True)
