@@ -66,6 +66,10 @@ struct kbc {
     struct kbc_queue aux_q;  /* the mouse's */
 
     /* Keyboard. */
+#define KBD_MOD_LCTRL 1
+#define KBD_MOD_RCTRL 2
+#define KBD_MOD_LALT  4
+#define KBD_MOD_RALT  8
     uint8_t kbd_set;
     uint8_t kbd_leds;
     uint8_t kbd_typematic;
@@ -74,6 +78,7 @@ struct kbc {
     uint8_t kbd_last;        /* for Resend */
     uint16_t kbc_kbd_repeat; /* key auto-repeating, or 0 */
     uint8_t kbd_down[64];    /* bitmap of held keys: 256 plain + 256 E0 codes */
+    uint8_t kbd_mods;        /* KBD_MOD_* sent down, typed or real (Break, SysRq) */
 
     /* Mouse. */
     uint8_t ms_rate, ms_res, ms_id;

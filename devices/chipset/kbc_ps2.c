@@ -16,6 +16,7 @@ void kbc_kbd_defaults(struct kbc *k)
     k->kbd_pending = 0;
     k->kbc_kbd_repeat = 0;
     memset(k->kbd_down, 0, sizeof(k->kbd_down));
+    k->kbd_mods = 0;
     clock_event_cancel(k->m, &k->repeat_ev);
 }
 
@@ -108,12 +109,43 @@ static unsigned kbd_key_bit(uint16_t key)
     return (key & 0xFF) | ((key >> 8) ? 0x100u : 0);
 }
 
-static void kbd_emit(struct kbc *k, uint16_t key, bool down)
+static void kbd_send_key(struct kbc *k, uint16_t key, bool down)
 {
     uint8_t seq[PS2_SEQ_MAX];
     int n = ps2_key_bytes(key, down, k->kbd_set, seq);
     for (int i = 0; i < n; i++)
         kbc_kbd_send(k, seq[i]);
+}
+
+static uint8_t kbd_mod_bit(uint16_t key)
+{
+    switch (key) {
+    case 0x001D: return KBD_MOD_LCTRL;
+    case 0xE01D: return KBD_MOD_RCTRL;
+    case 0x0038: return KBD_MOD_LALT;
+    case 0xE038: return KBD_MOD_RALT;
+    }
+    return 0;
+}
+
+static void kbd_emit(struct kbc *k, uint16_t key, bool down)
+{
+    uint8_t mod = kbd_mod_bit(key);
+    if (mod)
+        k->kbd_mods = (uint8_t)(down ? k->kbd_mods | mod : k->kbd_mods & ~mod);
+    /* Two keys send other codes under a modifier, as a real keyboard's
+     * firmware does: Ctrl+Pause is Break (E0 46 made and broken at once,
+     * nothing on release, set 1) and Alt+PrintScreen is SysRq (54). */
+    if (key == PS2_KEY_PAUSE && (k->kbd_mods & (KBD_MOD_LCTRL | KBD_MOD_RCTRL))) {
+        if (down) {
+            kbd_send_key(k, 0xE046, true);
+            kbd_send_key(k, 0xE046, false);
+        }
+        return;
+    }
+    if (key == PS2_KEY_PRINTSCREEN && (k->kbd_mods & (KBD_MOD_LALT | KBD_MOD_RALT)))
+        key = 0x0054;
+    kbd_send_key(k, key, down);
 }
 
 /* Typematic delay and period from the F3 byte (IBM keyboard reference):

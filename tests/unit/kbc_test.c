@@ -197,6 +197,31 @@ static void test_keyboard(void)
     int pause[] = {0xE1, 0x1D, 0x45, 0xE1, 0x9D, 0xC5};
     for (int i = 0; i < 6; i++)
         CHECK_EQ(kbc_get(m), pause[i]);
+    /* Ctrl+Pause is Break: E0 46 E0 C6 at once, nothing on release. */
+    kbc_key(m, 0x1D, true);
+    CHECK_EQ(kbc_get(m), 0x1D);
+    kbc_key(m, PS2_KEY_PAUSE, true);
+    int brk[] = {0xE0, 0x46, 0xE0, 0xC6};
+    for (int i = 0; i < 4; i++)
+        CHECK_EQ(kbc_get(m), brk[i]);
+    kbc_key(m, PS2_KEY_PAUSE, false);
+    kbc_key(m, 0x1D, false);
+    CHECK_EQ(kbc_get(m), 0x9D);
+    /* Alt+PrintScreen is SysRq, 54 / D4; alone it is E0 2A E0 37. */
+    kbc_key(m, 0x38, true);
+    CHECK_EQ(kbc_get(m), 0x38);
+    kbc_key(m, PS2_KEY_PRINTSCREEN, true);
+    CHECK_EQ(kbc_get(m), 0x54);
+    kbc_key(m, PS2_KEY_PRINTSCREEN, false);
+    CHECK_EQ(kbc_get(m), 0xD4);
+    kbc_key(m, 0x38, false);
+    CHECK_EQ(kbc_get(m), 0xB8);
+    kbc_key(m, PS2_KEY_PRINTSCREEN, true);
+    int prtsc[] = {0xE0, 0x2A, 0xE0, 0x37};
+    for (int i = 0; i < 4; i++)
+        CHECK_EQ(kbc_get(m), prtsc[i]);
+    kbc_key(m, PS2_KEY_PRINTSCREEN, false);
+    kbc_drain(m);
 
     /* Disabled scanning drops keys; F4 brings them back. */
     out8(m, 0x60, 0xF5);
