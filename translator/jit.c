@@ -318,6 +318,24 @@ static struct tb *tb_translate(struct jit *j, struct cpu *c, uintptr_t host, uin
     } else {
         tb->phys_start = tb->phys_end = 0;
     }
+    /* REX86_JIT_DUMP=FILE appends every block (guest EIP, guest length, host
+     * code) for inspection with objdump -b binary -m i386:x86-64. */
+    static const char *dump_path;
+    static bool dump_checked;
+    if (!dump_checked) {
+        dump_path = getenv("REX86_JIT_DUMP");
+        dump_checked = true;
+    }
+    if (dump_path) {
+        FILE *df = fopen(dump_path, "ab");
+        if (df) {
+            fprintf(df, "block eip=%08x guest=%u host=%zu:", tb->eip, tb->size, tb->code_size);
+            for (size_t k = 0; k < tb->code_size; k++)
+                fprintf(df, " %02x", j->cb.rw[code_off + k]);
+            fprintf(df, "\n");
+            fclose(df);
+        }
+    }
     j->st.blocks_translated++;
     j->st.guest_bytes += tb->size;
     j->st.host_bytes += tb->code_size;
