@@ -9,7 +9,10 @@ dependencies resolved (modules.dep when a tree has one, otherwise the
 module in order) followed by the test's own script.
 
   mkinitramfs.py --busybox BUSYBOX --init SCRIPT --out FILE.cpio.gz
-                 [--moddir DIR]... [--module NAME]...
+                 [--moddir DIR]... [--module NAME]... [--late-module NAME]...
+
+A --late-module is copied (with what it needs) but left out of /etc/modules:
+the test's script loads it itself, with insmod /lib/modules/NAME.ko.
 
 A module that none of the trees holds ends the build with status 3 and one
 line naming it and what asked for it, so a test can report exactly what is
@@ -171,12 +174,14 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--moddir", action="append", default=[])
     ap.add_argument("--module", action="append", default=[])
+    ap.add_argument("--late-module", action="append", default=[])
     a = ap.parse_args()
 
     trees = Trees(a.moddir)
     order = resolve(trees, a.module)
-    for m in order:
-        print("mkinitramfs: %s <- %s" % (m, trees.path[m]))
+    late = [m for m in resolve(trees, a.module + a.late_module) if m not in order]
+    for m in order + late:
+        print("mkinitramfs: %s%s <- %s" % (m, " (late)" if m in late else "", trees.path[m]))
 
     c = Cpio()
     for d in ("bin", "dev", "proc", "sys", "tmp", "mnt", "etc", "lib", "lib/modules"):
@@ -184,7 +189,7 @@ def main():
     with open(a.busybox, "rb") as f:
         c.add("bin/busybox", 0o100755, f.read())
     c.add("bin/sh", 0o120777, b"busybox")
-    for m in order:
+    for m in order + late:
         with open(trees.path[m], "rb") as f:
             c.add("lib/modules/%s.ko" % m, 0o100644, f.read())
     c.add("etc/modules", 0o100644, "".join(m + "\n" for m in order).encode())
