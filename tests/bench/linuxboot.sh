@@ -8,6 +8,9 @@
 #   ENGINES="jit interp qemu"  which to run, in this order within each round
 #   REX86_ARGS="..."           extra rex86 options (e.g. --jit-stats)
 #   QEMU=qemu-system-i386      the QEMU binary
+#   APPEND="console=ttyS0"     the kernel command line; "console=ttyS0
+#                              cryptomgr.notests" leaves out the crypto
+#                              self-tests, most of this kernel's boot
 #
 # The guest is ../shared/guests/linux-i386: vmlinuz-6.1.0-50-686 with
 # initramfs-busybox-i386.cpio.gz and console=ttyS0, 128 MB. The engines take
@@ -38,6 +41,7 @@ build="${1:-$here/../../build}"
 runs="${2:-3}"
 engines=${ENGINES:-jit interp qemu}
 qemu=${QEMU:-qemu-system-i386}
+append=${APPEND:-console=ttyS0}
 rex86="$build/rex86"
 linux="$here/../../../shared/guests/linux-i386"
 kernel="$linux/vmlinuz-6.1.0-50-686"
@@ -105,7 +109,7 @@ median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int(
 echo "host: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 [ -x "$rex86" ] && echo "rex86: $("$rex86" --version 2>&1 | head -1), $build"
 command -v "$qemu" >/dev/null 2>&1 && echo "qemu: $("$qemu" --version | head -1)"
-echo "guest: $(basename "$kernel") + $(basename "$initrd"), 128 MB, to $mark; $runs runs each, engines take turns"
+echo "guest: $(basename "$kernel") + $(basename "$initrd"), 128 MB, -append \"$append\", to $mark; $runs runs each, engines take turns"
 
 declare -A walls cpus virts hosts insnss
 for ((r = 1; r <= runs; r++)); do
@@ -115,7 +119,7 @@ for ((r = 1; r <= runs; r++)); do
         jit | interp)
             # shellcheck disable=SC2086
             if ! read -r wall cpu < <(python3 "$tmp/timed.py" "$mark" "$log" wait "$rex86" -cpu pentium2 -m 128 \
-                -kernel "$kernel" -initrd "$initrd" -append console=ttyS0 -display none \
+                -kernel "$kernel" -initrd "$initrd" -append "$append" -display none \
                 -serial stdio --exit-on "$mark" --stats --timeout $timeout -accel "$e" ${REX86_ARGS:-}); then
                 tail -20 "$log"
                 echo "linuxboot.sh: rex86 -accel $e did not reach $mark" >&2
@@ -128,7 +132,7 @@ for ((r = 1; r <= runs; r++)); do
             ;;
         qemu)
             if ! read -r wall cpu < <(python3 "$tmp/timed.py" "$mark" "$log" kill "$qemu" -cpu pentium3 -accel tcg \
-                -m 128 -kernel "$kernel" -initrd "$initrd" -append console=ttyS0 -display none \
+                -m 128 -kernel "$kernel" -initrd "$initrd" -append "$append" -display none \
                 -serial stdio -monitor none -no-reboot); then
                 tail -20 "$log"
                 echo "linuxboot.sh: QEMU did not reach $mark" >&2

@@ -221,7 +221,7 @@ EOF
     mcopy -i disk.img@@$((start * 512)) host.txt ::/HOST.TXT || fail "mcopy failed"
     run_rex86 -cpu pentium2 -m 128 -kernel "$kernel" -initrd disk-initrd.cpio.gz \
         -append "$APPEND" -hda disk.img -display none -serial stdio \
-        --timeout "$HOST_TIMEOUT" -accel jit
+        --timeout "$HOST_TIMEOUT" -accel jit --stats
     status=$?
     grep -E "MODULE-FAILED" out.txt && fail "a module did not load"
     # sd_mod's shutdown sends SYNCHRONIZE CACHE: the ATA FLUSH CACHE that
@@ -262,7 +262,7 @@ syslinux-hdd)
         mcopy -i "$img" "$initrd" ::/initrd.gz || fail "mcopy failed"
     mdir -i "$img" ::/
     run_rex86 -cpu pentium2 -m 128 -hda disk.img -boot c -display none -serial stdio \
-        --timeout "$HOST_TIMEOUT" -accel jit
+        --timeout "$HOST_TIMEOUT" -accel jit --stats
     status=$?
     want "SYSLINUX" "Loading vmlinuz" "Loading initrd.gz"
     check_initramfs_boot $status
@@ -290,7 +290,7 @@ EOF
         fail "grub-mkrescue failed"
     }
     run_rex86 -cpu pentium2 -m 128 -cdrom grub.iso -boot d -display none -serial stdio \
-        --timeout "$HOST_TIMEOUT" -accel jit
+        --timeout "$HOST_TIMEOUT" -accel jit --stats
     status=$?
     want "GRUB-LOADING-LINUX"
     check_initramfs_boot $status
