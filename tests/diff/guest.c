@@ -84,6 +84,20 @@ void guest_run(struct machine *m, const struct diff_case *dc, struct diff_result
     memset(&c->regs, 0, sizeof(c->regs));
     c->ESP = DIFF_STACK_TOP;
     c->cr[0] = CR0_PE | CR0_MP | CR0_ET | CR0_NE;
+    if (flags & GUEST_PAGING) {
+        /* Fresh tables each run: the A and D bits the run sets are part of
+         * what is compared. */
+        static uint32_t pt[1024];
+        uint32_t pd[1024];
+        memset(pd, 0, sizeof(pd));
+        pd[0] = G_PT | 7;
+        for (uint32_t k = 0; k < 1024; k++)
+            pt[k] = k < 512 ? k << 12 | 7 : 0;
+        mem_write_block(m, G_PD, pd, sizeof(pd));
+        mem_write_block(m, G_PT, pt, sizeof(pt));
+        c->cr[3] = G_PD;
+        c->cr[0] |= CR0_PG;
+    }
     c->gdtr.base = G_GDT;
     c->gdtr.limit = 0x37;
     c->idtr.base = G_IDT;

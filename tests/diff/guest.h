@@ -18,6 +18,8 @@ struct machine;
 #define G_KSTACK   0x00133000u
 #define G_IDT      0x00134000u
 #define G_STUBS    0x00135000u
+#define G_PD       0x00136000u
+#define G_PT       0x00137000u
 #define SEL_KCODE  0x08
 #define SEL_KDATA  0x10
 #define SEL_UCODE  0x1B
@@ -28,11 +30,12 @@ struct machine;
 
 /* guest_run flags. */
 #define GUEST_HLT_STOP                                                                                       \
-    1u                      /* end at a HLT written at `stop` (#GP at CPL 3), not by watching EIP:           \
-                               translated blocks run past any EIP the harness could watch */
-#define GUEST_KEEP_CODE  2u /* the same code as the last run: neither flushed nor rewritten */
-#define GUEST_FS_SCRATCH 4u /* FS = SEL_USCR instead of flat */
-#define GUEST_CLEAR_LOW  8u /* zero the low 64 KB first: 16-bit addresses through flat segments land there */
+    1u                       /* end at a HLT written at `stop` (#GP at CPL 3), not by watching EIP:          \
+                                translated blocks run past any EIP the harness could watch */
+#define GUEST_KEEP_CODE  2u  /* the same code as the last run: neither flushed nor rewritten */
+#define GUEST_FS_SCRATCH 4u  /* FS = SEL_USCR instead of flat */
+#define GUEST_CLEAR_LOW  8u  /* zero the low 64 KB first: 16-bit addresses through flat segments land there */
+#define GUEST_PAGING     16u /* paging on: the first 2 MB identity-mapped by user pages (G_PD, G_PT) */
 
 /* Run one sequence from the end of the native-only prologue to the
  * epilogue's stop, `steps` instructions at most; a fault lands in a ring-0

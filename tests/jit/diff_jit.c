@@ -1,12 +1,14 @@
 /* Differential testing, interpreter against JIT: random protected-mode
  * sequences from the diff-host generator (tests/diff/gen.c, with the
- * guest-only groups of gen_jit.c: 16-bit addressing, segment loads), each
- * body wrapped in a loop so its blocks get hot, run on two bare machines --
- * one interpreting, one translating (twice: fresh, then with its blocks
- * cached) -- and the complete end states compared: GPRs, EFLAGS with only
- * the undefined bits masked, segment registers, the exception frame, the
- * x87 image and every byte of RAM. A seed and an index reproduce any
- * failure; the shortest failing prefix of the body is printed with it. */
+ * guest-only groups of gen_jit.c: 16-bit addressing, segment loads, SMC,
+ * indirect branches, late faults), each body wrapped in a loop so its
+ * blocks get hot, run on two bare machines -- one interpreting, one
+ * translating (twice: fresh, then with its blocks cached) -- with paging
+ * off or on (identity-mapped user pages, whose A and D bits are compared
+ * too), and the complete end states compared: GPRs, EFLAGS with only the
+ * undefined bits masked, segment registers, the exception frame, the x87
+ * image and every byte of RAM. A seed and an index reproduce any failure;
+ * the shortest failing prefix of the body is printed with it. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,12 +36,14 @@ struct options {
     int64_t index;
     int max_fail;
     uint32_t iters; /* the most loop iterations */
+    int paging;     /* 0 off, 1 on, 2 every other sequence (by the seed) */
     enum gen_class only;
     bool verbose;
 };
 
 struct engines {
     struct machine *interp, *jit;
+    bool paging; /* this sequence runs with paging on */
 };
 
 /* --- the sequence ------------------------------------------------------------- */
@@ -151,9 +155,10 @@ struct outcome {
     struct snap cpu;
 };
 
-static void run(struct machine *m, const struct gen_seq *s, struct outcome *out, bool keep)
+static void run(struct machine *m, const struct gen_seq *s, struct outcome *out, bool keep, bool paging)
 {
-    unsigned fl = GUEST_HLT_STOP | GUEST_FS_SCRATCH | GUEST_CLEAR_LOW | (keep ? GUEST_KEEP_CODE : 0);
+    unsigned fl = GUEST_HLT_STOP | GUEST_FS_SCRATCH | GUEST_CLEAR_LOW | (keep ? GUEST_KEEP_CODE : 0) |
+                  (paging ? GUEST_PAGING : 0);
     guest_run(m, &s->dc, &out->res, fl, LOOP_STEPS);
     const struct cpu *c = &m->cpu;
     memcpy(out->cpu.seg, c->seg, sizeof(out->cpu.seg));
@@ -186,8 +191,8 @@ static const char *const seg_name[6] = {"es", "cs", "ss", "ds", "fs", "gs"};
  * CPU stopped, the frame of the exception that ended the sequence (EFLAGS
  * there masked like the output EFLAGS), and every byte of RAM outside the
  * data block (diff_compare's) and below the frame. */
-static bool compare_rest(const struct gen_seq *s, struct machine *mi, const struct outcome *a,
-                         struct machine *mj, const struct outcome *b, FILE *f)
+static bool compare_rest(const struct gen_seq *s, const struct engines *e, const struct outcome *a,
+                         const struct outcome *b, FILE *f)
 {
     bool ok = true;
     const struct snap *x = &a->cpu, *y = &b->cpu;
@@ -220,36 +225,63 @@ static bool compare_rest(const struct gen_seq *s, struct machine *mi, const stru
                     "cr0 %08x cr2 %08x\n",
                     x->eip, x->cpl, x->halted, x->cr0, x->cr2, y->eip, y->cpl, y->halted, y->cr0, y->cr2);
     }
-    /* RAM. The frame of the exception that ended the run holds EFLAGS,
-     * masked like the output EFLAGS: a normal end is HLT's #GP. */
-    const uint8_t *ra = mi->mem.ram, *rb = mj->mem.ram;
-    uint32_t size = mi->mem.ram_size;
+    /* RAM, byte for byte but for a few masked bytes: the EFLAGS in the frame
+     * of the exception that ended the run (a normal end is HLT's #GP),
+     * masked like the output EFLAGS; and with paging, the A bits of the
+     * PTEs of the code pages, which an instruction fetch may set for bytes
+     * it looks ahead at (SDM 3A §4.8: accessed flags may be set
+     * speculatively), so the interpreter's decoder sets it for the page
+     * after a block and the JIT need not. */
+    const uint8_t *ra = e->interp->mem.ram, *rb = e->jit->mem.ram;
+    uint32_t size = e->interp->mem.ram_size;
     int v = a->res.vector >= 0 ? a->res.vector : EXC_GP;
     uint32_t fl = x->regs[R_ESP] + (has_error_code(v) ? 4u : 0u) + 8u;
-    if (fl + 4 > size || (fl >= DIFF_DATA && fl < DIFF_DATA + DIFF_DATA_SIZE))
-        fl = size; /* not a frame we know: compare every byte */
     uint32_t fmask = 0x2u | 0x200u | 0x400u | (a->res.vector >= 0 ? 0 : 0x8D5u & ~s->eflags_undef);
-    uint32_t cuts[4][2] = {{0, DIFF_DATA}, {DIFF_DATA + DIFF_DATA_SIZE, fl}, {fl + 4, size}, {0, 0}};
-    if (fl >= size)
-        cuts[1][1] = size, cuts[2][0] = cuts[2][1] = 0;
+    struct masked {
+        uint32_t addr;
+        uint8_t keep;
+    } mk[12];
+    int nmk = 0;
+    if (fl + 4 <= size && !(fl >= DIFF_DATA && fl < DIFF_DATA + DIFF_DATA_SIZE))
+        for (uint32_t k = 0; k < 4; k++)
+            mk[nmk++] = (struct masked){fl + k, (uint8_t)(fmask >> (8 * k))};
+    /* (Also with paging off: the tables stay from the last run with it.) */
+    for (uint32_t pg = DIFF_CODE >> 12; pg < (DIFF_CODE + DIFF_CODE_SIZE) >> 12; pg++)
+        mk[nmk++] = (struct masked){G_PT + 4 * pg, (uint8_t)~0x20u};
+    /* In address order, the data block (diff_compare's) left out. */
+    for (int i = 1; i < nmk; i++)
+        for (int j = i; j > 0 && mk[j - 1].addr > mk[j].addr; j--) {
+            struct masked t = mk[j];
+            mk[j] = mk[j - 1];
+            mk[j - 1] = t;
+        }
     int shown = 0;
-    for (int k = 0; k < 3; k++) {
-        uint32_t from = cuts[k][0], to = cuts[k][1];
-        if (to > from && memcmp(ra + from, rb + from, to - from)) {
-            ok = false;
-            if (f)
-                print_ram_diff(f, ra, rb, from, to, &shown);
+    uint32_t from = 0;
+    for (int i = 0; i <= nmk; i++) {
+        uint32_t to = i < nmk ? mk[i].addr : size;
+        uint32_t cuts[2][2] = {{from, to}, {0, 0}};
+        if (from < DIFF_DATA + DIFF_DATA_SIZE && to > DIFF_DATA) {
+            cuts[0][1] = from < DIFF_DATA ? DIFF_DATA : from;
+            cuts[1][0] = DIFF_DATA + DIFF_DATA_SIZE > to ? to : DIFF_DATA + DIFF_DATA_SIZE;
+            cuts[1][1] = to;
         }
-    }
-    if (fl < size) {
-        uint32_t ea, eb;
-        memcpy(&ea, ra + fl, 4);
-        memcpy(&eb, rb + fl, 4);
-        if ((ea ^ eb) & fmask) {
-            ok = false;
-            if (f)
-                fprintf(f, "  eflags in the frame: interp %08x jit %08x (compared %03x)\n", ea, eb, fmask);
+        for (int k = 0; k < 2; k++) {
+            uint32_t lo = cuts[k][0], hi = cuts[k][1];
+            if (hi > lo && memcmp(ra + lo, rb + lo, hi - lo)) {
+                ok = false;
+                if (f)
+                    print_ram_diff(f, ra, rb, lo, hi, &shown);
+            }
         }
+        if (i == nmk)
+            break;
+        if ((ra[to] ^ rb[to]) & mk[i].keep) {
+            ok = false;
+            if (f && shown++ < 8)
+                fprintf(f, "  ram %08x: interp %02x jit %02x (compared %02x)\n", to, ra[to], rb[to],
+                        mk[i].keep);
+        }
+        from = to + 1;
     }
     return ok;
 }
@@ -259,21 +291,21 @@ static bool compare(const struct gen_seq *s, struct engines *e, const struct out
 {
     static const char *const names[2] = {"interp", "jit"};
     bool ok = diff_compare_ex(s, &a->res, &b->res, f, names, true);
-    ok &= compare_rest(s, e->interp, a, e->jit, b, f);
+    ok &= compare_rest(s, e, a, b, f);
     return ok;
 }
 
 /* One sequence on both engines; true when they agree (both JIT runs). */
 static bool check(struct engines *e, const struct gen_seq *s, FILE *f, struct outcome *a, struct outcome *b)
 {
-    run(e->interp, s, a, false);
-    run(e->jit, s, b, false);
+    run(e->interp, s, a, false, e->paging);
+    run(e->jit, s, b, false, e->paging);
     if (!compare(s, e, a, b, f)) {
         if (f)
             fprintf(f, "  (the JIT's first run, its blocks translated as it went)\n");
         return false;
     }
-    run(e->jit, s, b, true);
+    run(e->jit, s, b, true, e->paging);
     if (!compare(s, e, a, b, f)) {
         if (f)
             fprintf(f, "  (the JIT's second run, over the blocks of the first)\n");
@@ -340,9 +372,10 @@ static void fresh_jit(struct engines *e, struct jit_stats *total)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: diff_jit [--seed N] [--count M] [--first K] [--index I] [--iters MAX]\n"
-                    "                [--class int|x87|trans|mmx] [--max-fail N] [--verbose]\n"
-                    "  REX86_DIFF_JIT_COUNT overrides --count (a long local run)\n");
+    fprintf(stderr,
+            "usage: diff_jit [--seed N] [--count M] [--first K] [--index I] [--iters MAX]\n"
+            "                [--class int|x87|trans|mmx] [--paging off|on|mix] [--max-fail N] [--verbose]\n"
+            "  REX86_DIFF_JIT_COUNT overrides --count (a long local run)\n");
 }
 
 static int parse(int argc, char **argv, struct options *o)
@@ -352,6 +385,7 @@ static int parse(int argc, char **argv, struct options *o)
     o->index = -1;
     o->max_fail = 5;
     o->iters = MAX_ITERS;
+    o->paging = 2;
     o->only = GEN_CLASSES;
     for (int k = 1; k < argc; k++) {
         const char *a = argv[k];
@@ -375,7 +409,13 @@ static int parse(int argc, char **argv, struct options *o)
             o->index = (int64_t)strtoul(v, NULL, 0);
         else if (!strcmp(a, "--iters"))
             o->iters = (uint32_t)strtoul(v, NULL, 0);
-        else if (!strcmp(a, "--max-fail"))
+        else if (!strcmp(a, "--paging")) {
+            o->paging = !strcmp(v, "off") ? 0 : !strcmp(v, "on") ? 1 : !strcmp(v, "mix") ? 2 : -1;
+            if (o->paging < 0) {
+                usage();
+                return -1;
+            }
+        } else if (!strcmp(a, "--max-fail"))
             o->max_fail = atoi(v);
         else if (!strcmp(a, "--class")) {
             o->only = GEN_CLASSES;
@@ -447,6 +487,7 @@ int main(int argc, char **argv)
     for (uint32_t n = 0; n < count; n++) {
         uint32_t index = first + n, iters;
         build(&orig, &s, &o, index, &iters);
+        e.paging = o.paging == 2 ? (mix(mix(o.seed ^ 0x50474E47ull) + index) & 1) != 0 : o.paging == 1;
         uint64_t before = e.interp->cpu.icount;
         bool ok = check(&e, &s, NULL, &a, &b);
         insns += e.interp->cpu.icount - before;
@@ -456,8 +497,9 @@ int main(int argc, char **argv)
             if (a.res.vector >= 0)
                 faults++;
             if (o.index >= 0 || o.verbose) {
-                printf("PASS seed=%" PRIu64 " index=%u class=%s iterations=%u%s\n", o.seed, index,
-                       gen_class_name(s.cls), iters, a.res.vector >= 0 ? " (both faulted alike)" : "");
+                printf("PASS seed=%" PRIu64 " index=%u class=%s iterations=%u paging=%s%s\n", o.seed, index,
+                       gen_class_name(s.cls), iters, e.paging ? "on" : "off",
+                       a.res.vector >= 0 ? " (both faulted alike)" : "");
                 if (o.index >= 0)
                     diff_disassemble(stdout, &s, s.body_start, s.dc.stop);
             }
@@ -466,9 +508,11 @@ int main(int argc, char **argv)
         failed++;
         if ((int)failed > o.max_fail)
             continue;
-        printf("\nFAIL seed=%" PRIu64 " index=%u class=%s iterations=%u (reproduce: diff_jit --seed %" PRIu64
-               " --index %u)\n",
-               o.seed, index, gen_class_name(s.cls), iters, o.seed, index);
+        printf("\nFAIL seed=%" PRIu64
+               " index=%u class=%s iterations=%u paging=%s (reproduce: diff_jit --seed %" PRIu64
+               " --index %u --paging %s)\n",
+               o.seed, index, gen_class_name(s.cls), iters, e.paging ? "on" : "off", o.seed, index,
+               e.paging ? "on" : "off");
         diff_disassemble(stdout, &s, s.body_start, s.dc.stop);
         diff_print_init(stdout, &s);
         printf("undefined at the end: eflags %03x, fsw %04x\n", s.eflags_undef, s.fsw_undef);
