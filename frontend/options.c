@@ -142,8 +142,9 @@ void options_usage(FILE *f)
           "                        BIOS-bochs-latest wants /usr/share/seabios/vgabios-isavga.bin\n"
           "  --bios-log DEV        a foreign -bios's debug ports 0x400-0x403 (SeaBIOS's log on\n"
           "                        0x402, the Bochs BIOS's panic/info/debug): stdio, file:PATH, none\n"
-          "  -accel interp|jit     execution engine (default interp; the JIT translates 32-bit\n"
-          "                        protected-mode code and leaves the rest to the interpreter)\n"
+          "  -accel interp|jit     execution engine (default jit on x86-64 hosts, interp elsewhere;\n"
+          "                        the JIT translates protected-mode code and leaves real mode,\n"
+          "                        V86 mode and single-stepping to the interpreter)\n"
           "  --jit-stats           print the JIT's statistics at exit\n"
           "\n"
           "Drives and boot:\n"
@@ -642,7 +643,12 @@ enum options_result options_parse(struct options *o, int argc, char **argv, char
     o->cfg.cpu_model = CPU_PENTIUM2;
     o->cfg.ram_mb = 128;
     o->display = DISPLAY_NONE;
+    /* The JIT where this host has a code generator (translator/emit_*.c). */
+#if defined(__x86_64__)
+    o->accel = ACCEL_JIT;
+#else
     o->accel = ACCEL_INTERP;
+#endif
     err[0] = 0;
     if (read_config(o, argc, argv, err, errlen) < 0)
         return OPTIONS_ERROR;
