@@ -245,6 +245,7 @@ uint64_t cpu_run(struct cpu *c, int64_t cycles)
 {
     uint64_t start = c->icount;
     c->cycles_left = cycles;
+    c->in_run = true; /* clock_event_arm may shorten cycles_left from here */
     if (setjmp(c->fault_jmp)) {
         if (c->jit)
             jit_leave(c);
@@ -252,7 +253,10 @@ uint64_t cpu_run(struct cpu *c, int64_t cycles)
         c->cycles_left--;
     }
     while (c->cycles_left > 0 && !c->exit_request) {
-        if (c->inhibit_irq) {
+        /* The instruction in an interrupt shadow runs alone, in the
+         * interpreter: interrupts are looked at again right after it. */
+        bool shadow = c->inhibit_irq != 0;
+        if (shadow) {
             c->inhibit_irq = 0;
         } else if (UNLIKELY(c->nmi_pending || (c->intr_line && (c->eflags & F_IF)))) {
             check_interrupts(c);
@@ -260,7 +264,7 @@ uint64_t cpu_run(struct cpu *c, int64_t cycles)
         if (UNLIKELY(c->halted))
             break;
         /* Generated code counts its instructions in icount and cycles_left. */
-        if (c->jit && jit_exec(c))
+        if (c->jit && !shadow && jit_exec(c))
             continue;
         bool tf = (c->eflags & F_TF) != 0;
         exec_one(c);
@@ -273,6 +277,7 @@ uint64_t cpu_run(struct cpu *c, int64_t cycles)
             cpu_interrupt(c, EXC_DB, EXC_NO_ERR, false, c->eip);
         }
     }
+    c->in_run = false;
     return c->icount - start;
 }
 

@@ -96,6 +96,13 @@ void clock_event_arm(struct machine *m, struct clock_event *ev, uint64_t when_ns
     ev->next = *pp;
     *pp = ev;
     ev->armed = true;
+    /* Armed by the guest mid-slice (an OUT to a timer) for earlier than the
+     * slice would run: end the slice there, so the event fires on time. */
+    if (m->cpu.in_run && c->head == ev) {
+        int64_t budget = clock_budget(m);
+        if (budget < m->cpu.cycles_left)
+            m->cpu.cycles_left = budget;
+    }
 }
 
 void clock_event_cancel(struct machine *m, struct clock_event *ev)
