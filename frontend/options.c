@@ -646,6 +646,7 @@ enum options_result options_parse(struct options *o, int argc, char **argv, char
     /* The JIT where this host has a code generator (translator/emit_*.c). */
 #if defined(__x86_64__)
     o->accel = ACCEL_JIT;
+    o->cfg.jit = true;
 #else
     o->accel = ACCEL_INTERP;
 #endif

@@ -102,6 +102,15 @@ void emit_incdec(struct emit *e, int t, bool dec, int size);
 /* dst = low half of dst * src, signed (size 2 or 4); host CF = OF = the
  * product did not fit. */
 void emit_imul(struct emit *e, int dst, int src, int size);
+/* t = t shifted by a constant 1 <= count < 8*size: kind 4 SHL, 5 SHR,
+ * 7 SAR; host CF (and OF for a count of 1) as the shift leaves them. */
+void emit_shift_imm(struct emit *e, int t, int kind, int count, int size);
+/* Right after emit_shift_imm: the flags field at off gets CF, OF and AF
+ * as rex86's interpreter defines them for that shift (OF = MSB(result) xor
+ * CF for SHL, the old MSB for a one-bit SHR, else 0; AF set when af). */
+void emit_shift_flags(struct emit *e, size_t off, int t, int kind, int count, int size, bool af);
+/* Host CF = bit 0 of the 32-bit field at off. */
+void emit_cf_from_field(struct emit *e, size_t off);
 /* The flags field at off gets CF = OF = host CF and AF = 0. */
 void emit_cf_of_to_field(struct emit *e, size_t off);
 /* Host flags from recorded operands, as the recorded operation set them:

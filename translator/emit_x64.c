@@ -374,6 +374,43 @@ void emit_imul(struct emit *e, int dst, int src, int size)
     op(e, size, "\x0f\xaf", 2, hreg(dst), R(hreg(src)));
 }
 
+void emit_shift_imm(struct emit *e, int t, int kind, int count, int size)
+{
+    op_bv(e, size, 0xC0, 0xC1, kind, R(hreg(t)));
+    put8(e, (uint8_t)count);
+}
+
+void emit_shift_flags(struct emit *e, size_t off, int t, int kind, int count, int size, bool af)
+{
+    op(e, 1, "\x0f\x92", 2, 0, R(RAX));   /* setc al */
+    op(e, 4, "\x0f\xb6", 2, RAX, R(RAX)); /* movzx eax, al */
+    if (count == 1 && kind != 7) {
+        op(e, 1, "\x0f\x90", 2, RCX, R(RCX)); /* seto cl: defined for one bit */
+        op(e, 4, "\x0f\xb6", 2, RCX, R(RCX));
+        put(e, "\xc1\xe1\x0b", 3); /* shl ecx, 11 */
+        put(e, "\x09\xc8", 2);     /* or eax, ecx */
+    } else if (kind == 4) {
+        op(e, 4, "\x89", 1, hreg(t), R(RCX)); /* ecx = result */
+        put(e, "\xc1\xe9", 2);                /* shr ecx, bits-1 */
+        put8(e, (uint8_t)(8 * size - 1));
+        put(e, "\x83\xe1\x01", 3); /* and ecx, 1 */
+        put(e, "\x31\xc1", 2);     /* xor ecx, eax */
+        put(e, "\xc1\xe1\x0b", 3); /* shl ecx, 11 */
+        put(e, "\x09\xc8", 2);     /* or eax, ecx */
+    }
+    if (af)
+        put(e, "\x83\xc8\x10", 3); /* or eax, AF */
+    op(e, 4, "\x81", 1, 4, S(off));
+    put32(e, ~(uint32_t)(F_CF | F_OF | F_AF));
+    op(e, 4, "\x09", 1, RAX, S(off));
+}
+
+void emit_cf_from_field(struct emit *e, size_t off)
+{
+    op(e, 4, "\x0f\xba", 2, 4, S(off)); /* bt dword [off], 0 */
+    put8(e, 0);
+}
+
 void emit_cf_of_to_field(struct emit *e, size_t off)
 {
     op(e, 1, "\x0f\x92", 2, 0, R(RAX));   /* setc al */

@@ -34,6 +34,7 @@ enum plan {
     P_CMOV,
     P_IMUL,
     P_NOP,
+    P_SHIFT,
 };
 
 /* Flag classes for liveness: CF on its own (INC/DEC keep it), the rest. */
@@ -119,14 +120,15 @@ static enum plan plan_of(const struct insn *i, op_fn fn, uint32_t hf)
         return P_MOVI;
     if (fn == op_mov_rm_imm)
         return rm_ok ? P_MOVI : P_HELPER;
-    if (fn == op_alu) {
-        int aop = (i->op >> 3) & 7;
-        if (aop == 2 || aop == 3)
-            return P_HELPER;
+    if (fn == op_alu)
         return ((i->op & 7) >= 4 || rm_ok) ? P_ALU : P_HELPER;
-    }
     if (fn == op_alu_imm)
-        return (i->reg != 2 && i->reg != 3 && i->op != 0x82 && rm_ok) ? P_ALU : P_HELPER;
+        return (i->op != 0x82 && rm_ok) ? P_ALU : P_HELPER;
+    if (fn == op_shift && (i->reg == 4 || i->reg == 5 || i->reg == 7) && i->op <= 0xD1 && rm_ok) {
+        /* A constant count that shifts (not 0, not the whole width). */
+        int count = i->op >= 0xD0 ? 1 : (int)(i->imm & 0x1F);
+        return count >= 1 && count < 8 * insn_bsize(i) ? P_SHIFT : P_HELPER;
+    }
     if (fn == op_test)
         return (i->op >= 0xA8 || rm_ok) ? P_TEST : P_HELPER;
     if (fn == op_test_imm)
@@ -171,6 +173,7 @@ struct tr {
     int kind;   /* enum lf_op of the last inlined flag producer, LF_NONE if unknown */
     int ksize;
     bool hostf; /* the host flags are that producer's */
+    bool remat; /* its flags can be recomputed from lf.a/lf.b/lf.res */
     bool ended;
 };
 
@@ -201,7 +204,7 @@ static int cond(struct tr *t, int cc)
     bool incdec = t->kind == LF_INC || t->kind == LF_DEC;
     if (t->hostf && t->kind != LF_NONE && !(incdec && uses_cf))
         return cc;
-    switch (t->kind) {
+    switch (t->remat ? t->kind : LF_NONE) {
     case LF_SUB: emit_flags_sub(&t->e, OFF(lf.a), OFF(lf.b), t->ksize); return cc;
     case LF_ADD: emit_flags_add(&t->e, OFF(lf.a), OFF(lf.b), t->ksize); return cc;
     case LF_LOGIC: emit_flags_test(&t->e, OFF(lf.res), t->ksize); return cc;
@@ -221,6 +224,8 @@ static void fold_cf(struct tr *t)
     case LF_LOGIC: emit_and_field_imm(&t->e, OFF(eflags), ~F_CF); return;
     case LF_ADD:
     case LF_SUB:
+        if (!t->hostf && !t->remat)
+            break;
         if (!t->hostf) {
             if (t->kind == LF_ADD)
                 emit_flags_add(&t->e, OFF(lf.a), OFF(lf.b), t->ksize);
@@ -229,8 +234,9 @@ static void fold_cf(struct tr *t)
         }
         emit_cf_to_field(&t->e, OFF(eflags));
         return;
-    default: emit_call_ret(&t->e, T0, jit_fold_cf, 0); return;
+    default: break;
     }
+    emit_call_ret(&t->e, T0, jit_fold_cf, 0);
 }
 
 static void lf_result(struct tr *t, int lfop, int size)
@@ -289,6 +295,9 @@ static void gen_alu(struct tr *t, const struct insn *i, bool store, const struct
         aop = i->reg;
         form = 3;
     }
+    bool carry = aop == 2 || aop == 3; /* ADC, SBB */
+    if (carry)
+        fold_cf(t); /* the carry in, into eflags before anything is loaded */
     bool dst_mem = (form == 0 || form == 3) && i->mod != 3;
     if (dst_mem) {
         emit_ea(e, i);
@@ -304,7 +313,9 @@ static void gen_alu(struct tr *t, const struct insn *i, bool store, const struct
         rm_load(t, i, T1, size, false, s);
     else
         emit_ld(e, T1, reg_off(i->reg, size), size);
-    int lfop = aop == 0 ? LF_ADD : (aop == 5 || aop == 7) ? LF_SUB : LF_LOGIC;
+    int lfop = (aop == 0 || aop == 2) ? LF_ADD : (aop == 3 || aop == 5 || aop == 7) ? LF_SUB : LF_LOGIC;
+    if (carry)
+        emit_cf_from_field(e, OFF(eflags));
     if (store && lfop != LF_LOGIC) {
         emit_st(e, OFF(lf.a), T0, 4);
         emit_st(e, OFF(lf.b), T1, 4);
@@ -320,6 +331,8 @@ static void gen_alu(struct tr *t, const struct insn *i, bool store, const struct
     }
     t->kind = lfop;
     t->ksize = size;
+    /* ADC/SBB flags are not a+b or a-b of the recorded operands. */
+    t->remat = !carry;
     /* After a slow path the host flags are the stub's, not the operation's. */
     t->hostf = !(dst_mem || (form == 1 && i->mod != 3));
 }
@@ -343,6 +356,7 @@ static void gen_test(struct tr *t, const struct insn *i, bool store, const struc
         lf_result(t, LF_LOGIC, size);
     t->kind = LF_LOGIC;
     t->ksize = size;
+    t->remat = true;
     t->hostf = (i->op == 0xA8 || i->op == 0xA9) || i->mod == 3;
 }
 
@@ -389,7 +403,14 @@ static void plan_flags(enum plan p, const struct insn *i, uint32_t *reads, uint3
     case P_SETCC:
     case P_CMOV: *reads = FL_ALL; break;
     case P_ALU:
+        *writes = FL_ALL;
+        /* ADC and SBB read the carry. */
+        if ((i->info->fn == op_alu && ((i->op >> 3) & 7) / 2 == 1) ||
+            (i->info->fn == op_alu_imm && i->reg / 2 == 1))
+            *reads = FL_CF;
+        break;
     case P_TEST:
+    case P_SHIFT:
     case P_IMUL: *writes = FL_ALL; break;
     case P_INCDEC:
         *reads = FL_CF;
@@ -408,6 +429,8 @@ static void plan_flags(enum plan p, const struct insn *i, uint32_t *reads, uint3
     case P_TEST:
     case P_MOVX:
     case P_SETCC:
+    case P_SHIFT:
+    case P_IMUL:
     case P_CMOV:
         mem = i->mod != 3 && !(p == P_ALU && (i->op & 7) >= 4 && i->info->fn == op_alu) &&
               !(p == P_TEST && i->op >= 0xA8);
@@ -646,6 +669,32 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
             break;
         }
         case P_NOP: keep_hostf = true; break;
+        case P_SHIFT: {
+            int size = insn_bsize(i), kind = i->reg;
+            int count = i->op >= 0xD0 ? 1 : (int)(i->imm & 0x1F);
+            bool mem = i->mod != 3;
+            if (mem) {
+                emit_ea(e, i);
+                tr_tlb(&t, true, size, &s);
+                emit_ldp(e, T0, size);
+            } else {
+                emit_ld(e, T0, reg_off(i->rm, size), size);
+            }
+            emit_shift_imm(e, T0, kind, count, size);
+            if (store[k]) {
+                /* As shift_do leaves them: CF, OF and AF in eflags, the
+                 * rest from the result (LF_RES). */
+                emit_shift_flags(e, OFF(eflags), T0, kind, count, size, c->model >= CPU_286);
+                emit_st(e, OFF(lf.res), T0, 4);
+                emit_st_imm(e, OFF(lf.op), (uint32_t)LF_RES | (uint32_t)size << 8, 2);
+            }
+            if (mem)
+                emit_stp(e, T0, size);
+            else
+                emit_st(e, reg_off(i->rm, size), T0, size);
+            t.kind = LF_NONE;
+            break;
+        }
         case P_IMUL: {
             /* As mul_flags leaves them: SF/ZF/PF of the low half (LF_RES),
              * CF = OF = overflow, AF clear. */
