@@ -3,7 +3,8 @@
 # (evilwm, its own keys moved to the Super key so Ctrl+Alt stays rex86's):
 # the picture's place and aspect ratio read back from the X server (xwd) and
 # compared with rex86's own screenshot, for 720x400 text and the 320x200
-# mode 13h shown 4:3, integer and smooth scaling, fullscreen on and off, and
+# mode 13h shown 4:3, integer and smooth scaling, fullscreen on and off, a
+# window resized by the user, and
 # the host keys: pause, speed cap and max in the title, mouse capture and
 # release, screenshot, Ctrl+Alt+Del, no stuck key on focus loss, and a close
 # of the window that quits with the disk image flushed. SKIPs (77) without
@@ -182,6 +183,18 @@ def main():
         wait_geometry(env, win, (720, 540), "fullscreen off")
         check_placement(env, win, c, tmp, (40, 30, 640, 480), "windowed again")
 
+        # Resized by the user: the largest whole multiple that fits, centred;
+        # smooth scaling fills the height at 4:3.
+        xdotool(env, "windowmove", win, "0", "0")  # the window manager keeps it on the screen
+        xdotool(env, "windowsize", win, "1000", "700")
+        wait_geometry(env, win, (1000, 700), "resized")
+        check_placement(env, win, c, tmp, (180, 110, 640, 480), "resized, integer scaling")
+        xdotool(env, "key", "ctrl+alt+i")
+        check_placement(env, win, c, tmp, (33, 0, 933, 700), "resized, smooth scaling", 0.9)
+        xdotool(env, "key", "ctrl+alt+i")
+        xdotool(env, "windowsize", win, "720", "540")
+        wait_geometry(env, win, (720, 540), "back to 720x540")
+
         # Pause: the title says so and no instruction runs.
         xdotool(env, "key", "ctrl+alt+p")
         wait_title(env, win, "Paused", "Ctrl+Alt+P")
@@ -242,7 +255,7 @@ def main():
         c.request({"cmd": "pause"})
         # Focus to the root window with the pointer off ours (with the
         # pointer over it, the root's keys would still go to it).
-        xdotool(env, "mousemove", "2", "2")
+        xdotool(env, "mousemove", str(SCREEN_W - 2), str(SCREEN_H - 2))
         root = subprocess.run(["xwininfo", "-root"], env=env, capture_output=True, text=True).stdout.split()
         xdotool(env, "windowfocus", root[root.index("id:") + 1])
         n = a_count()
