@@ -445,7 +445,8 @@ void control_run_line(struct control *c, int i, const char *line, size_t len)
         cmd_simple(c, i, id, "paused");
     } else if (!strcmp(cmd, "resume")) {
         c->paused = false;
-        cmd_simple(c, i, id, "running");
+        /* The window's own pause holds until Ctrl+Alt+P there. */
+        cmd_simple(c, i, id, c->window_paused ? "paused" : "running");
     } else if (!strcmp(cmd, "screenshot")) {
         cmd_screenshot(c, i, id, req);
     } else if (!strcmp(cmd, "screen-text")) {

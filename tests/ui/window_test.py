@@ -205,6 +205,8 @@ def main():
         while time.monotonic() < t0 + 0.3:  # a few window updates go by
             c.request({"cmd": "status"}, quiet=True)
         check(c.request({"cmd": "status"})["instructions"] == n0, "no instruction ran while paused")
+        r = c.request({"cmd": "resume"})
+        check(r.get("state") == "paused", "the API's resume leaves the window's pause to the window")
         xdotool(env, "key", "ctrl+alt+p")
         wait_title(env, win, "MIPS", "Ctrl+Alt+P again: running")
         check(c.request({"cmd": "status"}).get("state") == "running", "status says running")
