@@ -43,42 +43,6 @@ void fpu_reset(struct cpu *c)
     c->fpu.tw = 0x5555;
 }
 
-int fpu_tag_of(struct fx80 v)
-{
-    switch (fx_classify(v)) {
-    case FXC_ZERO: return FTAG_ZERO;
-    case FXC_NORMAL: return FTAG_VALID;
-    default: return FTAG_SPECIAL;
-    }
-}
-
-void fpu_write_st(struct cpu *c, int i, struct fx80 v)
-{
-    int p = fpu_phys(c, i);
-    c->fpu.st[p] = v;
-    fpu_set_tag(c, p, fpu_tag_of(v));
-}
-
-void fpu_push(struct cpu *c, struct fx80 v)
-{
-    fpu_set_top(c, fpu_top(c) - 1);
-    fpu_write_st(c, 0, v);
-}
-
-void fpu_pop(struct cpu *c)
-{
-    fpu_set_tag(c, fpu_top(c), FTAG_EMPTY);
-    fpu_set_top(c, fpu_top(c) + 1);
-}
-
-struct fx_ctx fpu_ctx(const struct cpu *c)
-{
-    static const uint8_t prec[4] = {24, 64, 53, 64}; /* PC 01 is reserved */
-    struct fx_ctx x = {(uint8_t)((c->fpu.cw >> 10) & 3), prec[(c->fpu.cw >> 8) & 3],
-                       (uint16_t)(c->fpu.cw & 0x3F), 0, false};
-    return x;
-}
-
 void fpu_update_es(struct cpu *c)
 {
     struct fpu *f = &c->fpu;

@@ -35,14 +35,44 @@ static inline struct fx80 fpu_st(const struct cpu *c, int i)
     return c->fpu.st[fpu_phys(c, i)];
 }
 
-/* The tag a value gets when written (SDM 1 §8.1.7). */
-int fpu_tag_of(struct fx80 v);
-void fpu_write_st(struct cpu *c, int i, struct fx80 v);
-void fpu_push(struct cpu *c, struct fx80 v);
-void fpu_pop(struct cpu *c);
+/* The tag a value gets when written (SDM 1 §8.1.7). The register-stack
+ * helpers below are inline: every x87 instruction runs several of them. */
+static inline int fpu_tag_of(struct fx80 v)
+{
+    switch (fx_classify(v)) {
+    case FXC_ZERO: return FTAG_ZERO;
+    case FXC_NORMAL: return FTAG_VALID;
+    default: return FTAG_SPECIAL;
+    }
+}
+
+static inline void fpu_write_st(struct cpu *c, int i, struct fx80 v)
+{
+    int p = fpu_phys(c, i);
+    c->fpu.st[p] = v;
+    fpu_set_tag(c, p, fpu_tag_of(v));
+}
+
+static inline void fpu_push(struct cpu *c, struct fx80 v)
+{
+    fpu_set_top(c, fpu_top(c) - 1);
+    fpu_write_st(c, 0, v);
+}
+
+static inline void fpu_pop(struct cpu *c)
+{
+    fpu_set_tag(c, fpu_top(c), FTAG_EMPTY);
+    fpu_set_top(c, fpu_top(c) + 1);
+}
 
 /* The operation environment from the control word. */
-struct fx_ctx fpu_ctx(const struct cpu *c);
+static inline struct fx_ctx fpu_ctx(const struct cpu *c)
+{
+    static const uint8_t prec[4] = {24, 64, 53, 64}; /* PC 01 is reserved */
+    struct fx_ctx x = {(uint8_t)((c->fpu.cw >> 10) & 3), prec[(c->fpu.cw >> 8) & 3],
+                       (uint16_t)(c->fpu.cw & 0x3F), 0, false};
+    return x;
+}
 /* Merge an operation's flags into the status word and set C1 from its
  * rounding. Returns false when an unmasked exception forbids writing the
  * result: IE, DE, ZE always, OE and UE too for a memory destination. */
