@@ -9,14 +9,7 @@
 #include "devices/board/state.h"
 #include "devices/chipset/dma.h"
 
-static int failures;
-#define CHECK(cond)                                                                                          \
-    do {                                                                                                     \
-        if (!(cond)) {                                                                                       \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);                         \
-            failures++;                                                                                      \
-        }                                                                                                    \
-    } while (0)
+#include "check.h"
 #define CHECK_EQ(a, b)                                                                                       \
     do {                                                                                                     \
         long long a_ = (long long)(a), b_ = (long long)(b);                                                  \

@@ -13,14 +13,7 @@
 #define HOST_X87 1
 #endif
 
-static int failures;
-#define CHECK(cond)                                                                                          \
-    do {                                                                                                     \
-        if (!(cond)) {                                                                                       \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);                         \
-            failures++;                                                                                      \
-        }                                                                                                    \
-    } while (0)
+#include "check.h"
 #define CHECK_EQ(a, b)                                                                                       \
     do {                                                                                                     \
         unsigned long long a_ = (unsigned long long)(a), b_ = (unsigned long long)(b);                       \
