@@ -35,6 +35,8 @@ enum plan {
     P_IMUL,
     P_NOP,
     P_SHIFT,
+    P_JMPI,
+    P_CALLI,
 };
 
 /* Flag classes for liveness: CF on its own (INC/DEC keep it), the rest. */
@@ -149,6 +151,10 @@ static enum plan plan_of(const struct insn *i, op_fn fn, uint32_t hf)
         return csflat ? P_JMP : P_HELPER;
     if (fn == op_call_rel)
         return stack && csflat ? P_CALL : P_HELPER;
+    if (fn == op_jmp_rm)
+        return i->os32 && csflat && rm_ok ? P_JMPI : P_HELPER;
+    if (fn == op_call_rm)
+        return stack && csflat && rm_ok ? P_CALLI : P_HELPER;
     if (fn == op_ret)
         return stack && csflat ? P_RET : P_HELPER;
     if (fn == op_movzx || fn == op_movsx)
@@ -423,7 +429,9 @@ static void plan_flags(enum plan p, const struct insn *i, uint32_t *reads, uint3
     case P_PUSH:
     case P_POP:
     case P_CALL:
-    case P_RET: mem = true; break;
+    case P_RET:
+    case P_CALLI: mem = true; break;
+    case P_JMPI: mem = i->mod != 3; break;
     case P_MOV:
     case P_ALU:
     case P_TEST:
@@ -474,7 +482,8 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
         off += (uint32_t)len;
         n++;
         enum plan p = plans[n - 1];
-        if (ends_block(i) || fn == op_ud || p == P_JCC || p == P_JMP || p == P_CALL || p == P_RET)
+        if (ends_block(i) || fn == op_ud || p == P_JCC || p == P_JMP || p == P_CALL || p == P_RET ||
+            p == P_JMPI || p == P_CALLI)
             break;
     }
     if (n == 0)
@@ -669,6 +678,23 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
             break;
         }
         case P_NOP: keep_hostf = true; break;
+        case P_JMPI:
+        case P_CALLI:
+            /* Near indirect: the target, (the return address pushed), then
+             * straight on through the indirect-branch table. */
+            rm_load(&t, i, T0, 4, false, &s);
+            if (plans[k] == P_CALLI) {
+                emit_a_field(e, OFF(regs.r32[R_ESP]), -4);
+                tr_tlb(&t, true, 4, &s);
+                emit_imm(e, T1, next);
+                emit_stp(e, T1, 4);
+                emit_st_a(e, OFF(regs.r32[R_ESP]), 4);
+            }
+            emit_st(e, OFF(eip), T0, 4);
+            emit_insn_end(e);
+            emit_exit_lookup(e, k + 1 - t.synced, tb->cs_base, tb->hflags, ibtc, false);
+            t.ended = true;
+            break;
         case P_SHIFT: {
             int size = insn_bsize(i), kind = i->reg;
             int count = i->op >= 0xD0 ? 1 : (int)(i->imm & 0x1F);
