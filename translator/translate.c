@@ -37,6 +37,7 @@ enum plan {
     P_SHIFT,
     P_JMPI,
     P_CALLI,
+    P_PUSHM,
 };
 
 /* Flag classes for liveness: CF on its own (INC/DEC keep it), the rest. */
@@ -151,6 +152,8 @@ static enum plan plan_of(const struct insn *i, op_fn fn, uint32_t hf)
         return csflat ? P_JMP : P_HELPER;
     if (fn == op_call_rel)
         return stack && csflat ? P_CALL : P_HELPER;
+    if (fn == op_push_rm)
+        return stack && rm_ok ? P_PUSHM : P_HELPER;
     if (fn == op_jmp_rm)
         return i->os32 && csflat && rm_ok ? P_JMPI : P_HELPER;
     if (fn == op_call_rm)
@@ -430,6 +433,7 @@ static void plan_flags(enum plan p, const struct insn *i, uint32_t *reads, uint3
     case P_POP:
     case P_CALL:
     case P_RET:
+    case P_PUSHM:
     case P_CALLI: mem = true; break;
     case P_JMPI: mem = i->mod != 3; break;
     case P_MOV:
@@ -678,6 +682,13 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
             break;
         }
         case P_NOP: keep_hostf = true; break;
+        case P_PUSHM:
+            rm_load(&t, i, T0, 4, false, &s);
+            emit_a_field(e, OFF(regs.r32[R_ESP]), -4);
+            tr_tlb(&t, true, 4, &s);
+            emit_stp(e, T0, 4);
+            emit_st_a(e, OFF(regs.r32[R_ESP]), 4);
+            break;
         case P_JMPI:
         case P_CALLI:
             /* Near indirect: the target, (the return address pushed), then
