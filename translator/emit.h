@@ -81,6 +81,8 @@ void emit_ea(struct emit *e, const struct insn *i);
 void emit_a_field(struct emit *e, size_t off, int32_t delta);
 void emit_a_tmp(struct emit *e, int t);
 void emit_a_add(struct emit *e, int32_t delta);
+/* A += the 32-bit field at off (a segment base). */
+void emit_a_add_field(struct emit *e, size_t off);
 /* field = A (size 2 or 4). */
 void emit_st_a(struct emit *e, size_t off, int size);
 

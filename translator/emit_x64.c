@@ -294,6 +294,11 @@ void emit_a_add(struct emit *e, int32_t delta)
     op(e, 4, "\x8d", 1, R14, M(R14, delta));
 }
 
+void emit_a_add_field(struct emit *e, size_t off)
+{
+    op(e, 4, "\x03", 1, R14, S(off)); /* add r14d, [off] */
+}
+
 void emit_st_a(struct emit *e, size_t off, int size)
 {
     op_bv(e, size, 0x88, 0x89, R14, S(off));

@@ -271,6 +271,16 @@ static uint32_t cur_hflags(const struct cpu *c)
         hf |= HF_FLAT_DS;
     if (c->seg[S_CS].limit == 0xFFFFFFFFu)
         hf |= HF_CS_FLAT;
+    static const struct {
+        int seg;
+        uint32_t bit;
+    } wide[] = {{S_ES, HF_WIDE_ES}, {S_DS, HF_WIDE_DS}, {S_FS, HF_WIDE_FS}, {S_GS, HF_WIDE_GS}};
+    for (size_t k = 0; k < sizeof(wide) / sizeof(wide[0]); k++) {
+        const struct seg *s = &c->seg[wide[k].seg];
+        if (s->base != 0 && s->limit == 0xFFFFFFFFu &&
+            (s->access & (SEGA_READ | SEGA_WRITE)) == (SEGA_READ | SEGA_WRITE))
+            hf |= wide[k].bit;
+    }
     return hf;
 }
 

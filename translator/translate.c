@@ -85,6 +85,10 @@ static bool ends_block(const struct insn *i)
     case 0xC4:
     case 0xC5:
     case 0x1B2:
+    case 0x1A1:
+    case 0x1A9:
+    case 0x1B4:
+    case 0x1B5:
     case 0xE4:
     case 0xE5:
     case 0xE6:
@@ -110,11 +114,22 @@ static bool seg_flat(uint32_t hf, int seg)
     }
 }
 
+static bool seg_wide(uint32_t hf, int seg)
+{
+    switch (seg) {
+    case S_ES: return (hf & HF_WIDE_ES) != 0;
+    case S_DS: return (hf & HF_WIDE_DS) != 0;
+    case S_FS: return (hf & HF_WIDE_FS) != 0;
+    case S_GS: return (hf & HF_WIDE_GS) != 0;
+    default: return false;
+    }
+}
+
 static enum plan plan_of(const struct insn *i, op_fn fn, uint32_t hf)
 {
     if (fn != i->info->fn)
         return P_HELPER; /* replaced by op_ud */
-    bool rm_ok = i->mod == 3 || seg_flat(hf, i->ea_seg);
+    bool rm_ok = i->mod == 3 || seg_flat(hf, i->ea_seg) || seg_wide(hf, i->ea_seg);
     bool stack = (hf & HF_FLAT_SS) && i->os32;
     bool csflat = (hf & HF_CS_FLAT) != 0;
     if (fn == op_mov)
@@ -191,6 +206,16 @@ static void tr_tlb(struct tr *t, bool write, int size, const struct emit_stub *s
 {
     emit_tlb(&t->e, write, size, s);
     t->hostf = false;
+}
+
+/* A = the linear address of the ModRM memory operand: the effective
+ * address, plus the segment base for a wide segment (flat ones have 0). */
+static void tr_ea(struct tr *t, const struct insn *i)
+{
+    emit_ea(&t->e, i);
+    if (seg_wide(t->hf, i->ea_seg))
+        emit_a_add_field(&t->e,
+                         OFF(seg) + (size_t)i->ea_seg * sizeof(struct seg) + offsetof(struct seg, base));
 }
 
 static struct emit_stub stub_for(struct tr *t, int k, const struct insn *i, op_fn fn, uint32_t eip,
@@ -279,7 +304,7 @@ static void rm_load(struct tr *t, const struct insn *i, int tmp, int size, bool 
             emit_ld(&t->e, tmp, reg_off(i->rm, size), size);
         return;
     }
-    emit_ea(&t->e, i);
+    tr_ea(t, i);
     tr_tlb(t, false, size, s);
     if (sign)
         emit_ldps(&t->e, tmp, size);
@@ -309,7 +334,7 @@ static void gen_alu(struct tr *t, const struct insn *i, bool store, const struct
         fold_cf(t); /* the carry in, into eflags before anything is loaded */
     bool dst_mem = (form == 0 || form == 3) && i->mod != 3;
     if (dst_mem) {
-        emit_ea(e, i);
+        tr_ea(t, i);
         tr_tlb(t, aop != 7, size, s);
         emit_ldp(e, T0, size);
     } else {
@@ -379,7 +404,7 @@ static void gen_incdec(struct tr *t, const struct insn *i, bool store, const str
     bool mem = !reg_form && i->mod != 3;
     int n = reg_form ? (i->op & 7) : i->rm;
     if (mem) {
-        emit_ea(e, i);
+        tr_ea(t, i);
         tr_tlb(t, true, size, s);
         emit_ldp(e, T0, size);
     } else {
@@ -561,12 +586,12 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
                 emit_st(e, reg_off(dst, size), T0, size);
                 keep_hostf = true;
             } else if (i->op & 2) {
-                emit_ea(e, i);
+                tr_ea(&t, i);
                 tr_tlb(&t, false, size, &s);
                 emit_ldp(e, T0, size);
                 emit_st(e, reg_off(i->reg, size), T0, size);
             } else {
-                emit_ea(e, i);
+                tr_ea(&t, i);
                 tr_tlb(&t, true, size, &s);
                 emit_ld(e, T0, reg_off(i->reg, size), size);
                 emit_stp(e, T0, size);
@@ -586,7 +611,7 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
                 keep_hostf = true;
             } else {
                 int size = insn_bsize(i);
-                emit_ea(e, i);
+                tr_ea(&t, i);
                 tr_tlb(&t, true, size, &s);
                 emit_imm(e, T0, i->imm & mask_of(size));
                 emit_stp(e, T0, size);
@@ -605,7 +630,7 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
             keep_hostf = true;
             break;
         case P_LEA:
-            emit_ea(e, i);
+            emit_ea(e, i); /* no segment: an address only */
             emit_st_a(e, reg_off(i->reg, insn_osize(i)), insn_osize(i));
             keep_hostf = true;
             break;
@@ -675,7 +700,7 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
             if (i->mod == 3) {
                 emit_st(e, reg_off(i->rm, 1), T0, 1);
             } else {
-                emit_ea(e, i);
+                tr_ea(&t, i);
                 tr_tlb(&t, true, 1, &s);
                 emit_stp(e, T0, 1);
             }
@@ -711,7 +736,7 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
             int count = i->op >= 0xD0 ? 1 : (int)(i->imm & 0x1F);
             bool mem = i->mod != 3;
             if (mem) {
-                emit_ea(e, i);
+                tr_ea(&t, i);
                 tr_tlb(&t, true, size, &s);
                 emit_ldp(e, T0, size);
             } else {

@@ -70,6 +70,12 @@ static inline uint32_t jit_ibtc_index(uint32_t lin)
 #define HF_FLAT_SS   0x10u
 #define HF_FLAT_DS   0x20u
 #define HF_CS_FLAT   0x40u
+/* A data segment with a 4 GiB limit and read/write access but a base other
+ * than 0 (Linux's per-CPU FS): its accesses add the base, read at run time. */
+#define HF_WIDE_ES 0x080u
+#define HF_WIDE_DS 0x100u
+#define HF_WIDE_FS 0x200u
+#define HF_WIDE_GS 0x400u
 
 /* Decode and emit one block starting at the host bytes `guest` (the same
  * page as c's CS:EIP). Returns 0, or -1 when nothing could be translated. */
