@@ -38,6 +38,8 @@ enum plan {
     P_JMPI,
     P_CALLI,
     P_PUSHM,
+    P_NOT,
+    P_NEG,
 };
 
 /* Flag classes for liveness: CF on its own (INC/DEC keep it), the rest. */
@@ -167,6 +169,10 @@ static enum plan plan_of(const struct insn *i, op_fn fn, uint32_t hf)
         return csflat ? P_JMP : P_HELPER;
     if (fn == op_call_rel)
         return stack && csflat ? P_CALL : P_HELPER;
+    if (fn == op_not)
+        return rm_ok ? P_NOT : P_HELPER;
+    if (fn == op_neg)
+        return rm_ok ? P_NEG : P_HELPER;
     if (fn == op_push_rm)
         return stack && rm_ok ? P_PUSHM : P_HELPER;
     if (fn == op_jmp_rm)
@@ -445,6 +451,7 @@ static void plan_flags(enum plan p, const struct insn *i, uint32_t *reads, uint3
         break;
     case P_TEST:
     case P_SHIFT:
+    case P_NEG:
     case P_IMUL: *writes = FL_ALL; break;
     case P_INCDEC:
         *reads = FL_CF;
@@ -468,6 +475,8 @@ static void plan_flags(enum plan p, const struct insn *i, uint32_t *reads, uint3
     case P_SETCC:
     case P_SHIFT:
     case P_IMUL:
+    case P_NOT:
+    case P_NEG:
     case P_CMOV:
         mem = i->mod != 3 && !(p == P_ALU && (i->op & 7) >= 4 && i->info->fn == op_alu) &&
               !(p == P_TEST && i->op >= 0xA8);
@@ -707,6 +716,44 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
             break;
         }
         case P_NOP: keep_hostf = true; break;
+        case P_NOT:
+        case P_NEG: {
+            /* NEG is SUB from 0 (LF_SUB with a = 0), as op_neg records it;
+             * NOT leaves the flags alone. */
+            int size = insn_bsize(i);
+            bool mem = i->mod != 3;
+            if (mem) {
+                tr_ea(&t, i);
+                tr_tlb(&t, true, size, &s);
+                emit_ldp(e, T1, size);
+            } else {
+                emit_ld(e, T1, reg_off(i->rm, size), size);
+            }
+            if (plans[k] == P_NOT) {
+                emit_imm(e, T0, mask_of(size));
+                emit_alu(e, 6, T0, T1, size); /* xor: the host flags change, the guest's do not */
+                t.hostf = false;
+            } else {
+                emit_imm(e, T0, 0);
+                if (store[k]) {
+                    emit_st(e, OFF(lf.a), T0, 4);
+                    emit_st(e, OFF(lf.b), T1, 4);
+                }
+                emit_alu(e, 5, T0, T1, size);
+                if (store[k])
+                    lf_result(&t, LF_SUB, size);
+                t.kind = LF_SUB;
+                t.ksize = size;
+                t.remat = true;
+                keep_hostf = !mem;
+                t.hostf = !mem;
+            }
+            if (mem)
+                emit_stp(e, T0, size);
+            else
+                emit_st(e, reg_off(i->rm, size), T0, size);
+            break;
+        }
         case P_PUSHM:
             rm_load(&t, i, T0, 4, false, &s);
             emit_a_field(e, OFF(regs.r32[R_ESP]), -4);
