@@ -17,6 +17,14 @@
 
 #include "cpu/decode.h"
 
+/* Hosts with a backend. Elsewhere the JIT refuses to start (jit_init) and
+ * nothing calls the emitter, so nothing refers to it either. */
+#if defined(__x86_64__)
+#define EMIT_HAVE_BACKEND 1
+#else
+#define EMIT_HAVE_BACKEND 0
+#endif
+
 enum { T0, T1 };
 
 /* x86 condition codes 0-15 (the low nibble of Jcc). */

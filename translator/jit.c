@@ -75,15 +75,21 @@ static void page_list_remove(struct jit *j, struct tb *tb, int n)
 /* Point exit `slot` of `from` back at its unchained path. */
 static void tb_unlink_exit(struct jit *j, struct tb *from, int slot)
 {
+#if EMIT_HAVE_BACKEND
     emit_patch_jump(j->cb.rw + from->code_off, (const uint8_t *)from->code, from->jmp_off[slot],
                     (const uint8_t *)from->code + from->jmp_unlink[slot]);
+#else
+    (void)j;
+#endif
     from->jmp_to[slot] = NULL;
 }
 
 static void tb_link(struct jit *j, struct tb *from, int slot, struct tb *to)
 {
+#if EMIT_HAVE_BACKEND
     emit_patch_jump(j->cb.rw + from->code_off, (const uint8_t *)from->code, from->jmp_off[slot],
                     (const uint8_t *)to->code + to->entry_chain);
+#endif
     from->jmp_to[slot] = to;
     from->in_next[slot] = to->in_first;
     from->in_next_slot[slot] = to->in_first_slot;
@@ -300,9 +306,13 @@ static struct tb *tb_translate(struct jit *j, struct cpu *c, uintptr_t host, uin
     tb->page[0] = tb->page[1] = TB_NO_PAGE;
     size_t code_off = j->cb.used;
     tb->code_off = code_off;
+#if EMIT_HAVE_BACKEND
     if (translate_block(c, tb, (const uint8_t *)host, j->cb.rw + code_off, j->cb.size - code_off, j->ibtc,
                         j->prof) < 0)
         return NULL;
+#else
+    return NULL;
+#endif
     tb->code = (void (*)(struct cpu *))codebuf_exec(&j->cb, code_off);
     codebuf_commit(&j->cb, code_off, tb->code_size);
     j->cb.used += (tb->code_size + 15) & ~(size_t)15;

@@ -10,6 +10,9 @@
 
 #include <stddef.h>
 
+#include "translator/emit.h"
+#if EMIT_HAVE_BACKEND
+
 #include "cpu/cpu_priv.h"
 #include "translator/emit.h"
 
@@ -861,3 +864,4 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
     }
     return 0;
 }
+#endif
