@@ -245,7 +245,8 @@ int state_device_load(struct machine *m, void *opaque, const uint8_t *buf, size_
     else if (s.pos != s.len)
         rc = machine_error(m, "bad '%s' state: %zu bytes too many", d->name, s.len - s.pos);
     if (rc == 0) {
-        qsort(s.pending, (size_t)s.npending, sizeof(*s.pending), cmp_rank);
+        if (s.npending > 0) /* qsort's array may not be NULL, even empty */
+            qsort(s.pending, (size_t)s.npending, sizeof(*s.pending), cmp_rank);
         for (int k = 0; k < s.npending; k++)
             clock_event_arm(m, s.pending[k].ev, s.pending[k].when);
     }
@@ -325,7 +326,8 @@ static int state_apply(struct machine *m, struct state_section *v, int n)
             rc = run_load(&s, find_section(v, n, d->name), d->state, d->opaque);
     }
     if (rc == 0) {
-        qsort(s.pending, (size_t)s.npending, sizeof(*s.pending), cmp_rank);
+        if (s.npending > 0) /* qsort's array may not be NULL, even empty */
+            qsort(s.pending, (size_t)s.npending, sizeof(*s.pending), cmp_rank);
         for (int k = 0; k < s.npending; k++)
             clock_event_arm(m, s.pending[k].ev, s.pending[k].when);
     }
