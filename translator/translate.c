@@ -130,70 +130,80 @@ static bool seg_wide(uint32_t hf, int seg)
     }
 }
 
+/* What an inlined handler needs: a ModRM operand in a register or a flat or
+ * wide segment (NEED_RM), a flat 32-bit stack and 32-bit operands
+ * (NEED_STACK), a CS with a 4 GiB limit (NEED_CS), 32-bit operands
+ * (NEED_OS32). */
+#define NEED_RM    1u
+#define NEED_STACK 2u
+#define NEED_CS    4u
+#define NEED_OS32  8u
+
+static const struct {
+    op_fn fn;
+    uint8_t plan; /* enum plan */
+    uint8_t need;
+} inline_ops[] = {
+    {op_mov, P_MOV, NEED_RM},
+    {op_mov_r_imm, P_MOVI, 0},
+    {op_mov_rm_imm, P_MOVI, NEED_RM},
+    {op_alu_imm, P_ALU, NEED_RM},
+    {op_test_imm, P_TEST, NEED_RM},
+    {op_inc_r, P_INCDEC, 0},
+    {op_dec_r, P_INCDEC, 0},
+    {op_inc_rm, P_INCDEC, NEED_RM},
+    {op_dec_rm, P_INCDEC, NEED_RM},
+    {op_lea, P_LEA, 0},
+    {op_push_r, P_PUSH, NEED_STACK},
+    {op_push_imm, P_PUSH, NEED_STACK},
+    {op_pop_r, P_POP, NEED_STACK},
+    {op_jcc, P_JCC, NEED_CS},
+    {op_jmp_rel, P_JMP, NEED_CS},
+    {op_call_rel, P_CALL, NEED_STACK | NEED_CS},
+    {op_ret, P_RET, NEED_STACK | NEED_CS},
+    {op_not, P_NOT, NEED_RM},
+    {op_neg, P_NEG, NEED_RM},
+    {op_push_rm, P_PUSHM, NEED_STACK | NEED_RM},
+    {op_jmp_rm, P_JMPI, NEED_OS32 | NEED_CS | NEED_RM},
+    {op_call_rm, P_CALLI, NEED_STACK | NEED_CS | NEED_RM},
+    {op_movzx, P_MOVX, NEED_RM},
+    {op_movsx, P_MOVX, NEED_RM},
+    {op_setcc, P_SETCC, NEED_RM},
+    {op_cmov, P_CMOV, NEED_RM},
+    {op_imul2, P_IMUL, NEED_RM},
+    {op_imul3, P_IMUL, NEED_RM},
+};
+
 static enum plan plan_of(const struct insn *i, op_fn fn, uint32_t hf)
 {
     if (fn != i->info->fn)
         return P_HELPER; /* replaced by op_ud */
     bool rm_ok = i->mod == 3 || seg_flat(hf, i->ea_seg) || seg_wide(hf, i->ea_seg);
-    bool stack = (hf & HF_FLAT_SS) && i->os32;
-    bool csflat = (hf & HF_CS_FLAT) != 0;
-    if (fn == op_mov)
-        return rm_ok ? P_MOV : P_HELPER;
-    if (fn == op_mov_r_imm)
-        return P_MOVI;
-    if (fn == op_mov_rm_imm)
-        return rm_ok ? P_MOVI : P_HELPER;
-    if (fn == op_alu)
+    /* The forms with something more to decide. */
+    if (fn == op_alu) /* the accumulator forms have no ModRM */
         return ((i->op & 7) >= 4 || rm_ok) ? P_ALU : P_HELPER;
-    if (fn == op_alu_imm)
-        return (i->op != 0x82 && rm_ok) ? P_ALU : P_HELPER;
-    if (fn == op_shift && (i->reg == 4 || i->reg == 5 || i->reg == 7) && i->op <= 0xD1 && rm_ok) {
-        /* A constant count that shifts (not 0, not the whole width). */
-        int count = i->op >= 0xD0 ? 1 : (int)(i->imm & 0x1F);
-        return count >= 1 && count < 8 * insn_bsize(i) ? P_SHIFT : P_HELPER;
-    }
     if (fn == op_test)
         return (i->op >= 0xA8 || rm_ok) ? P_TEST : P_HELPER;
-    if (fn == op_test_imm)
-        return rm_ok ? P_TEST : P_HELPER;
-    if (fn == op_inc_r || fn == op_dec_r)
-        return P_INCDEC;
-    if (fn == op_inc_rm || fn == op_dec_rm)
-        return rm_ok ? P_INCDEC : P_HELPER;
-    if (fn == op_lea)
-        return P_LEA;
-    if (fn == op_push_r || fn == op_push_imm)
-        return stack ? P_PUSH : P_HELPER;
-    if (fn == op_pop_r)
-        return stack ? P_POP : P_HELPER;
-    if (fn == op_jcc)
-        return csflat ? P_JCC : P_HELPER;
-    if (fn == op_jmp_rel)
-        return csflat ? P_JMP : P_HELPER;
-    if (fn == op_call_rel)
-        return stack && csflat ? P_CALL : P_HELPER;
-    if (fn == op_not)
-        return rm_ok ? P_NOT : P_HELPER;
-    if (fn == op_neg)
-        return rm_ok ? P_NEG : P_HELPER;
-    if (fn == op_push_rm)
-        return stack && rm_ok ? P_PUSHM : P_HELPER;
-    if (fn == op_jmp_rm)
-        return i->os32 && csflat && rm_ok ? P_JMPI : P_HELPER;
-    if (fn == op_call_rm)
-        return stack && csflat && rm_ok ? P_CALLI : P_HELPER;
-    if (fn == op_ret)
-        return stack && csflat ? P_RET : P_HELPER;
-    if (fn == op_movzx || fn == op_movsx)
-        return rm_ok ? P_MOVX : P_HELPER;
-    if (fn == op_setcc)
-        return rm_ok ? P_SETCC : P_HELPER;
-    if (fn == op_cmov)
-        return rm_ok ? P_CMOV : P_HELPER;
-    if (fn == op_nop && !i->rep)
-        return P_NOP;
-    if (fn == op_imul2 || fn == op_imul3)
-        return rm_ok ? P_IMUL : P_HELPER;
+    if (fn == op_alu_imm && i->op == 0x82)
+        return P_HELPER;
+    if (fn == op_nop)
+        return i->rep ? P_HELPER : P_NOP; /* F3 90 is PAUSE */
+    if (fn == op_shift) {
+        /* SHL/SHR/SAR by a constant that shifts (not 0, not the width). */
+        int count = i->op >= 0xD0 ? 1 : (int)(i->imm & 0x1F);
+        bool ok = (i->reg == 4 || i->reg == 5 || i->reg == 7) && i->op <= 0xD1 && rm_ok && count >= 1 &&
+                  count < 8 * insn_bsize(i);
+        return ok ? P_SHIFT : P_HELPER;
+    }
+    for (size_t k = 0; k < sizeof(inline_ops) / sizeof(inline_ops[0]); k++) {
+        if (inline_ops[k].fn != fn)
+            continue;
+        uint8_t need = inline_ops[k].need;
+        if (((need & NEED_RM) && !rm_ok) || ((need & NEED_STACK) && !((hf & HF_FLAT_SS) && i->os32)) ||
+            ((need & NEED_CS) && !(hf & HF_CS_FLAT)) || ((need & NEED_OS32) && !i->os32))
+            return P_HELPER;
+        return (enum plan)inline_ops[k].plan;
+    }
     return P_HELPER;
 }
 
