@@ -95,7 +95,13 @@ def main():
             wait_exit(proc, 30)
             skip("no window named rex86 appeared on %s" % display)
         check(True, "xdotool search %s rex86 found the window (id %s) on %s" % (how, win, display))
+        # The window can be found (by class) before SDL has set its title:
+        # poll the title itself until it shows, within the deadline.
+        deadline = time.monotonic() + 20
         name = xdotool(env, "getwindowname", win).stdout.strip()
+        while "rex86" not in name and time.monotonic() < deadline:
+            time.sleep(0.05)
+            name = xdotool(env, "getwindowname", win).stdout.strip()
         check("rex86" in name, "the window title is '%s'" % name)
 
         r = c.request({"cmd": "wait-text", "text": "A:\\>", "timeout": 120})
