@@ -19,7 +19,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from rex86ctl import Client, check, fail, read_png, private_image, wait_exit, wait_picture, workdir  # noqa: E402
-from xvfb_test import find_window, skip, start_xvfb, xdotool  # noqa: E402
+from xvfb_test import find_window, skip, start_xvfb, wait_title, xdotool  # noqa: E402
 
 SCREEN_W, SCREEN_H = 1024, 768  # the Xvfb screen (xvfb_test.start_xvfb)
 WAIT = 60  # host seconds for anything the window does after a key
@@ -110,17 +110,6 @@ def wait_geometry(env, win, size, what):
     check(geometry(env, win) == size, "%s: the window is %r" % (what, geometry(env, win)))
 
 
-def wait_title(env, win, part, what):
-    deadline = time.monotonic() + WAIT
-    name = ""
-    while time.monotonic() < deadline:
-        name = xdotool(env, "getwindowname", win).stdout.strip()
-        if part in name:
-            break
-        time.sleep(0.1)  # the title is redrawn twice a second
-    check(part in name, "%s: the title reads '%s'" % (what, name))
-
-
 def wait_virtual(c, seconds):
     """Waits until the guest's clock has gone `seconds` further."""
     t0 = c.request({"cmd": "status"}, quiet=True)["virtual_time"]
@@ -197,7 +186,7 @@ def main():
 
         # Pause: the title says so and no instruction runs.
         xdotool(env, "key", "ctrl+alt+p")
-        wait_title(env, win, "Paused", "Ctrl+Alt+P")
+        wait_title(env, win, "Paused", "Ctrl+Alt+P", WAIT)
         r = c.request({"cmd": "status"})
         check(r.get("state") == "paused", "the control API's status says paused too")
         n0 = r["instructions"]
@@ -208,22 +197,22 @@ def main():
         r = c.request({"cmd": "resume"})
         check(r.get("state") == "paused", "the API's resume leaves the window's pause to the window")
         xdotool(env, "key", "ctrl+alt+p")
-        wait_title(env, win, "MIPS", "Ctrl+Alt+P again: running")
+        wait_title(env, win, "MIPS", "Ctrl+Alt+P again: running", WAIT)
         check(c.request({"cmd": "status"}).get("state") == "running", "status says running")
 
         # Speed: max (from --speed max), a step down is a cap, M toggles max.
-        wait_title(env, win, "(max)", "--speed max")
+        wait_title(env, win, "(max)", "--speed max", WAIT)
         xdotool(env, "key", "ctrl+alt+minus")
-        wait_title(env, win, "(cap ", "Ctrl+Alt+- sets a cap")
+        wait_title(env, win, "(cap ", "Ctrl+Alt+- sets a cap", WAIT)
         xdotool(env, "key", "ctrl+alt+m")
-        wait_title(env, win, "(max)", "Ctrl+Alt+M: unlimited")
+        wait_title(env, win, "(max)", "Ctrl+Alt+M: unlimited", WAIT)
 
         # The mouse: a click captures it, Ctrl+Alt+G lets it go.
         xdotool(env, "mousemove", "--window", win, "360", "270")
         xdotool(env, "click", "1")
-        wait_title(env, win, "Ctrl+Alt+G releases the mouse", "a click captures the mouse")
+        wait_title(env, win, "Ctrl+Alt+G releases the mouse", "a click captures the mouse", WAIT)
         xdotool(env, "key", "ctrl+alt+g")
-        wait_title(env, win, "click to capture the mouse", "Ctrl+Alt+G releases it")
+        wait_title(env, win, "click to capture the mouse", "Ctrl+Alt+G releases it", WAIT)
 
         # Ctrl+Alt+S: a PNG of the guest's picture in the current folder.
         xdotool(env, "key", "ctrl+alt+s")

@@ -52,6 +52,19 @@ def xdotool(env, *args):
     return subprocess.run(["xdotool"] + list(args), env=env, capture_output=True, text=True, timeout=30)
 
 
+def wait_title(env, win, part, what, seconds):
+    """Poll the window's title until it contains part (SDL sets and redraws
+    it after the window exists), then check it."""
+    deadline = time.monotonic() + seconds
+    name = ""
+    while time.monotonic() < deadline:
+        name = xdotool(env, "getwindowname", win).stdout.strip()
+        if part in name:
+            break
+        time.sleep(0.1)
+    check(part in name, "%s: the title reads '%s'" % (what, name))
+
+
 def find_window(env, proc, deadline):
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -95,14 +108,8 @@ def main():
             wait_exit(proc, 30)
             skip("no window named rex86 appeared on %s" % display)
         check(True, "xdotool search %s rex86 found the window (id %s) on %s" % (how, win, display))
-        # The window can be found (by class) before SDL has set its title:
-        # poll the title itself until it shows, within the deadline.
-        deadline = time.monotonic() + 20
-        name = xdotool(env, "getwindowname", win).stdout.strip()
-        while "rex86" not in name and time.monotonic() < deadline:
-            time.sleep(0.05)
-            name = xdotool(env, "getwindowname", win).stdout.strip()
-        check("rex86" in name, "the window title is '%s'" % name)
+        # The window can be found (by class) before SDL has set its title.
+        wait_title(env, win, "rex86", "the window", 20)
 
         r = c.request({"cmd": "wait-text", "text": "A:\\>", "timeout": 120})
         check(r.get("ok"), "FreeDOS reached A:\\> in the window")
