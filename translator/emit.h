@@ -5,9 +5,11 @@
  *
  * The model: two value temporaries (T0, T1) and an address temporary (A),
  * all 32-bit, plus a host pointer P set by a successful TLB lookup. Guest
- * state lives in struct cpu and is addressed by byte offset. "Host flags"
- * are the flags of the last ALU operation emitted; an operation documented
- * as clobbering them ends their life. */
+ * state lives in struct cpu and is addressed by byte offset, except the
+ * eight general registers, which the backend caches in host registers
+ * across a block (the emit_gr_* operations). "Host flags" are the flags of
+ * the last ALU operation emitted; an operation documented as clobbering
+ * them ends their life. */
 #ifndef REX86_EMIT_H
 #define REX86_EMIT_H
 
@@ -38,6 +40,8 @@ enum { T0, T1 };
  * to leave, e.g. it wrote into translated code). */
 struct emit_stub {
     size_t patch;            /* rel32 jumping to the stub */
+    uint8_t gr_dirty;        /* cached registers to write back before the handler */
+    uint8_t gr_live;         /* and those to reload after it (at `resume`) */
     size_t resume;           /* where the instruction's code ends */
     const struct insn *insn; /* for the handler */
     op_fn fn;
@@ -64,6 +68,8 @@ struct emit {
     struct emit_exit exits[EMIT_MAX_EXITS];
     int nexits;
     const void *tb; /* the block, for the unchained exits */
+    uint8_t gr_loaded;  /* guest registers (bit n) held in host registers */
+    uint8_t gr_dirty;   /* ... and changed since they were loaded */
 };
 
 void emit_init(struct emit *e, uint8_t *buf, size_t cap, const void *tb);
@@ -78,21 +84,32 @@ void emit_st(struct emit *e, size_t off, int t, int size);
 void emit_st_imm(struct emit *e, size_t off, uint32_t v, int size);
 void emit_imm(struct emit *e, int t, uint32_t v);
 void emit_mov(struct emit *e, int dst, int src);
-/* Instruction bookkeeping: insn_eip, insn_esp, next_eip and eip. */
+/* The guest's general registers, cached in host registers across a block:
+ * loaded on first use, written back before anything outside the block's
+ * code reads the CPU state (a handler call, a slow path, an exit), and
+ * forgotten after a call, which may change them. n is the register number;
+ * with size 1, n = 4..7 names AH..BH as in ModRM. None of these touch the
+ * host flags. */
+void emit_gr_ld(struct emit *e, int t, int n, int size, bool sign); /* t = n, extended */
+void emit_gr_st(struct emit *e, int n, int t, int size);            /* n = low bytes of t */
+void emit_gr_st_imm(struct emit *e, int n, uint32_t v, int size);
+void emit_gr_st_a(struct emit *e, int n, int size);   /* n = A */
+void emit_a_gr(struct emit *e, int n, int32_t delta); /* A = n + delta */
+/* Write the changed registers back to the CPU state (they stay cached). */
+void emit_gr_flush(struct emit *e);
+
+/* Instruction bookkeeping: insn_eip, insn_esp, next_eip and eip; reads ESP
+ * from the CPU state, so the registers must have been flushed. */
 void emit_insn_state(struct emit *e, uint32_t eip, uint32_t next);
 /* icount += n, cycles_left -= n (clobbers host flags). */
 void emit_count(struct emit *e, int n);
 
 /* Addresses: A = effective address of insn's ModRM memory operand. */
 void emit_ea(struct emit *e, const struct insn *i);
-/* A = field + delta (the stack). */
-void emit_a_field(struct emit *e, size_t off, int32_t delta);
 void emit_a_tmp(struct emit *e, int t);
 void emit_a_add(struct emit *e, int32_t delta);
 /* A += the 32-bit field at off (a segment base). */
 void emit_a_add_field(struct emit *e, size_t off);
-/* field = A (size 2 or 4). */
-void emit_st_a(struct emit *e, size_t off, int size);
 
 /* Memory through the soft TLB: look A up for a read or a write of `size`
  * bytes (a write lookup also serves a read-modify-write); on a miss run the
@@ -142,7 +159,7 @@ void emit_and_field_imm(struct emit *e, size_t off, uint32_t imm);
 /* Add one to the 64-bit counter at a host address (profiling). */
 void emit_inc64(struct emit *e, const uint64_t *counter);
 
-/* Calls. */
+/* Calls: the cached registers are flushed before and forgotten after. */
 void emit_call_op(struct emit *e, op_fn fn, const struct insn *insn);
 /* t = fn(cpu, arg) for a helper returning a 32-bit value. */
 void emit_call_ret(struct emit *e, int t, uint32_t (*fn)(struct cpu *, uint32_t), uint32_t arg);

@@ -1,7 +1,9 @@
 /* The x86-64 backend of translator/emit.h. Registers: rbx holds the CPU
  * state pointer for the whole block; T0/T1 are r12d/r13d, A is r14d and P
- * is r15 -- all callee-saved, so helper calls keep them; rax, rcx, rdx, rsi
- * and rdi are scratch inside one operation. */
+ * is r15 -- all callee-saved, so helper calls keep them; rax and rcx are
+ * scratch inside one operation. The other eight hold the guest's general
+ * registers (gr_host): a call clobbers the caller-saved ones, so they are
+ * written back before and forgotten after every call. */
 #if defined(__x86_64__)
 #include <string.h>
 
@@ -15,8 +17,13 @@ enum {
     RDX = 2,
     RBX = 3,
     RSP = 4,
+    RBP = 5,
     RSI = 6,
     RDI = 7,
+    R8 = 8,
+    R9 = 9,
+    R10 = 10,
+    R11 = 11,
     R12 = 12,
     R13 = 13,
     R14 = 14,
@@ -40,6 +47,9 @@ static int hreg(int t)
 {
     return t == T0 ? R12 : R13;
 }
+
+/* The host register of guest register n (EAX..EDI). */
+static const int gr_host[8] = {R8, R9, R10, R11, RSI, RBP, RDI, RDX};
 
 static void put(struct emit *e, const void *p, size_t n)
 {
@@ -94,8 +104,10 @@ op(struct emit *e, int size, const char *opc, int nopc, int reg, struct operand 
         rex |= 2;
     if (o.rm >= 8)
         rex |= 1;
-    /* Byte registers 4-7 are spl..dil only with a REX prefix. */
-    bool byte_rex = size == 1 && ((reg >= 4 && reg < 8) || (!o.mem && o.rm >= 4 && o.rm < 8));
+    /* Byte registers 4-7 are spl..dil only with a REX prefix, also as the
+     * source of MOVZX/MOVSX. */
+    bool byte_src = size == 1 || (nopc == 2 && opc[0] == 0x0F && (opc[1] == (char)0xB6 || opc[1] == (char)0xBE));
+    bool byte_rex = (size == 1 && reg >= 4 && reg < 8) || (byte_src && !o.mem && o.rm >= 4 && o.rm < 8);
     if (rex != 0x40 || byte_rex)
         put8(e, rex);
     put(e, opc, (size_t)nopc);
@@ -187,13 +199,129 @@ void emit_init(struct emit *e, uint8_t *buf, size_t cap, const void *tb)
 
 void emit_prologue(struct emit *e)
 {
-    put8(e, 0x53);             /* push rbx */
-    put(e, "\x41\x54", 2);     /* push r12 */
-    put(e, "\x41\x55", 2);     /* push r13 */
-    put(e, "\x41\x56", 2);     /* push r14 */
-    put(e, "\x41\x57", 2);     /* push r15: five pushes keep rsp 16-aligned */
-    put(e, "\x48\x89\xfb", 3); /* mov rbx, rdi */
+    put8(e, 0x53);                 /* push rbx */
+    put8(e, 0x55);                 /* push rbp */
+    put(e, "\x41\x54", 2);         /* push r12 */
+    put(e, "\x41\x55", 2);         /* push r13 */
+    put(e, "\x41\x56", 2);         /* push r14 */
+    put(e, "\x41\x57", 2);         /* push r15 */
+    put(e, "\x48\x83\xec\x08", 4); /* sub rsp, 8: calls see rsp 16-aligned */
+    put(e, "\x48\x89\xfb", 3);     /* mov rbx, rdi */
     e->entry_chain = e->pos;
+}
+
+/* The guest registers in host registers. */
+static size_t gr_off(int n)
+{
+    return offsetof(struct cpu, regs.r32[n]);
+}
+
+static void gr_store_mask(struct emit *e, unsigned mask)
+{
+    for (int n = 0; n < 8; n++)
+        if (mask & (1u << n))
+            op(e, 4, "\x89", 1, gr_host[n], S(gr_off(n)));
+}
+
+static void gr_load_mask(struct emit *e, unsigned mask)
+{
+    for (int n = 0; n < 8; n++)
+        if (mask & (1u << n))
+            op(e, 4, "\x8b", 1, gr_host[n], S(gr_off(n)));
+}
+
+/* The host register holding guest register n, loaded if it was not. */
+static int gr_use(struct emit *e, int n)
+{
+    if (!(e->gr_loaded & (1u << n))) {
+        gr_load_mask(e, 1u << n);
+        e->gr_loaded |= (uint8_t)(1u << n);
+    }
+    return gr_host[n];
+}
+
+/* The host register for a write of guest register n: a partial write keeps
+ * the other bytes, so it needs the value loaded. */
+static int gr_def(struct emit *e, int n, bool whole)
+{
+    int h = whole ? gr_host[n] : gr_use(e, n);
+    e->gr_loaded |= (uint8_t)(1u << n);
+    e->gr_dirty |= (uint8_t)(1u << n);
+    return h;
+}
+
+void emit_gr_flush(struct emit *e)
+{
+    gr_store_mask(e, e->gr_dirty);
+    e->gr_dirty = 0;
+}
+
+/* After a call: the handler may have changed any of them. */
+static void gr_forget(struct emit *e)
+{
+    e->gr_loaded = 0;
+    e->gr_dirty = 0;
+}
+
+void emit_gr_ld(struct emit *e, int t, int n, int size, bool sign)
+{
+    if (size == 1 && n >= 4) {
+        /* AH..BH: through eax, whose high byte has an encoding. */
+        op(e, 4, "\x89", 1, gr_use(e, n - 4), R(RAX));
+        put(e, sign ? "\x0f\xbe\xcc" : "\x0f\xb6\xcc", 3); /* movsx/movzx ecx, ah */
+        op(e, 4, "\x89", 1, RCX, R(hreg(t)));
+        return;
+    }
+    load_ext(e, hreg(t), R(gr_use(e, n)), size, sign);
+}
+
+void emit_gr_st(struct emit *e, int n, int t, int size)
+{
+    if (size == 1 && n >= 4) {
+        int h = gr_def(e, n - 4, false);
+        op(e, 4, "\x89", 1, h, R(RAX));
+        op(e, 4, "\x89", 1, hreg(t), R(RCX));
+        put(e, "\x88\xcc", 2); /* mov ah, cl */
+        op(e, 4, "\x89", 1, RAX, R(h));
+        return;
+    }
+    op_bv(e, size, 0x88, 0x89, hreg(t), R(gr_def(e, n, size == 4)));
+}
+
+void emit_gr_st_imm(struct emit *e, int n, uint32_t v, int size)
+{
+    if (size == 1 && n >= 4) {
+        int h = gr_def(e, n - 4, false);
+        op(e, 4, "\x89", 1, h, R(RAX));
+        put8(e, 0xB4); /* mov ah, imm8 */
+        put8(e, (uint8_t)v);
+        op(e, 4, "\x89", 1, RAX, R(h));
+        return;
+    }
+    int h = gr_def(e, n, size == 4);
+    if (size == 4) {
+        mov_r_imm32(e, h, v);
+        return;
+    }
+    op_bv(e, size, 0xC6, 0xC7, 0, R(h));
+    if (size == 1)
+        put8(e, (uint8_t)v);
+    else
+        put(e, &v, 2);
+}
+
+void emit_gr_st_a(struct emit *e, int n, int size)
+{
+    op_bv(e, size, 0x88, 0x89, R14, R(gr_def(e, n, size == 4)));
+}
+
+void emit_a_gr(struct emit *e, int n, int32_t delta)
+{
+    int h = gr_use(e, n);
+    if (delta)
+        op(e, 4, "\x8d", 1, R14, M(h, delta)); /* lea r14d, [h + delta] */
+    else
+        op(e, 4, "\x89", 1, h, R(R14));
 }
 
 void emit_ld(struct emit *e, int t, size_t off, int size)
@@ -249,39 +377,33 @@ void emit_count(struct emit *e, int n)
     put32(e, (uint32_t)n);
 }
 
+/* lea r14d, [base + index * 2^scale + disp32]; base may be absent (-1). */
+static void lea_a_sib(struct emit *e, int base, int index, int scale, int32_t disp)
+{
+    put8(e, (uint8_t)(0x44 | (index >= 8 ? 2 : 0) | (base >= 8 ? 1 : 0))); /* REX.R: r14 */
+    put8(e, 0x8D);
+    put8(e, (uint8_t)((base < 0 ? 0x00 : 0x80) | (R14 & 7) << 3 | 4));
+    put8(e, (uint8_t)(scale << 6 | (index & 7) << 3 | (base < 0 ? 5 : (base & 7))));
+    put32(e, (uint32_t)disp);
+}
+
 void emit_ea(struct emit *e, const struct insn *i)
 {
     if (i->base == NO_REG && i->index == NO_REG) {
         mov_r_imm32(e, R14, (uint32_t)i->disp);
+    } else if (i->index == NO_REG) {
+        int b = gr_use(e, i->base);
+        if (i->disp)
+            op(e, 4, "\x8d", 1, R14, M(b, i->disp)); /* lea r14d, [b + disp] */
+        else
+            op(e, 4, "\x89", 1, b, R(R14));
     } else {
-        int first = i->base != NO_REG ? i->base : i->index;
-        op(e, 4, "\x8b", 1, R14, S(offsetof(struct cpu, regs.r32[first])));
-        int idx = i->base != NO_REG && i->index != NO_REG ? i->index : -1;
-        int scale = i->base != NO_REG ? i->scale : i->scale; /* scale applies to the index */
-        if (i->base == NO_REG && scale) {
-            /* index only: lea r14d, [r14*2^s + disp] */
-            put(e, "\x46\x8d\x34", 3);
-            put8(e, (uint8_t)(scale << 6 | (R14 & 7) << 3 | 5));
-            put32(e, (uint32_t)i->disp);
-        } else if (idx >= 0) {
-            op(e, 4, "\x8b", 1, RAX, S(offsetof(struct cpu, regs.r32[idx])));
-            /* lea r14d, [r14 + rax*2^s + disp32] */
-            put(e, "\x45\x8d\xb4", 3);
-            put8(e, (uint8_t)(scale << 6 | RAX << 3 | (R14 & 7)));
-            put32(e, (uint32_t)i->disp);
-        } else if (i->disp) {
-            op(e, 4, "\x8d", 1, R14, M(R14, i->disp)); /* lea r14d, [r14 + disp] */
-        }
+        int x = gr_use(e, i->index);
+        int b = i->base != NO_REG ? gr_use(e, i->base) : -1;
+        lea_a_sib(e, b, x, i->scale, i->disp);
     }
     if (!i->as32)
         op(e, 4, "\x0f\xb7", 2, R14, R(R14)); /* movzx r14d, r14w */
-}
-
-void emit_a_field(struct emit *e, size_t off, int32_t delta)
-{
-    op(e, 4, "\x8b", 1, R14, S(off));
-    if (delta)
-        op(e, 4, "\x8d", 1, R14, M(R14, delta));
 }
 
 void emit_a_tmp(struct emit *e, int t)
@@ -297,11 +419,6 @@ void emit_a_add(struct emit *e, int32_t delta)
 void emit_a_add_field(struct emit *e, size_t off)
 {
     op(e, 4, "\x03", 1, R14, S(off)); /* add r14d, [off] */
-}
-
-void emit_st_a(struct emit *e, size_t off, int size)
-{
-    op_bv(e, size, 0x88, 0x89, R14, S(off));
 }
 
 void emit_tlb(struct emit *e, bool write, int size, const struct emit_stub *stub)
@@ -329,12 +446,15 @@ void emit_tlb(struct emit *e, bool write, int size, const struct emit_stub *stub
     struct emit_stub *s = &e->stubs[e->nstubs++];
     *s = *stub;
     s->patch = at;
+    s->gr_dirty = e->gr_dirty;
 }
 
 void emit_insn_end(struct emit *e)
 {
-    for (int k = e->stub_first; k < e->nstubs; k++)
+    for (int k = e->stub_first; k < e->nstubs; k++) {
         e->stubs[k].resume = e->pos;
+        e->stubs[k].gr_live = e->gr_loaded;
+    }
     e->stub_first = e->nstubs;
 }
 
@@ -484,7 +604,7 @@ void emit_inc64(struct emit *e, const uint64_t *counter)
     put(e, "\x48\x83\x00\x01", 4); /* add qword [rax], 1 */
 }
 
-void emit_call_op(struct emit *e, op_fn fn, const struct insn *insn)
+static void call_op(struct emit *e, op_fn fn, const struct insn *insn)
 {
     put(e, "\x48\x89\xdf", 3); /* mov rdi, rbx */
     mov_r_imm64(e, RSI, (uint64_t)(uintptr_t)insn);
@@ -492,8 +612,17 @@ void emit_call_op(struct emit *e, op_fn fn, const struct insn *insn)
     put(e, "\xff\xd0", 2); /* call rax */
 }
 
+void emit_call_op(struct emit *e, op_fn fn, const struct insn *insn)
+{
+    emit_gr_flush(e);
+    call_op(e, fn, insn);
+    gr_forget(e);
+}
+
 void emit_call_ret(struct emit *e, int t, uint32_t (*fn)(struct cpu *, uint32_t), uint32_t arg)
 {
+    emit_gr_flush(e);
+    gr_forget(e);
     put(e, "\x48\x89\xdf", 3); /* mov rdi, rbx */
     mov_r_imm32(e, RSI, arg);
     mov_r_imm64(e, RAX, (uint64_t)(uintptr_t)fn);
@@ -522,6 +651,7 @@ void emit_exit_if_set8(struct emit *e, size_t off, int pending)
     op(e, 1, "\x80", 1, 7, S(off)); /* cmp byte [off], 0 */
     put8(e, 0);
     size_t skip = emit_jcc_fwd(e, 4); /* je */
+    gr_store_mask(e, e->gr_dirty);
     if (pending)
         emit_count(e, pending);
     jmp_epilogue(e, "\xe9", 1);
@@ -530,6 +660,7 @@ void emit_exit_if_set8(struct emit *e, size_t off, int pending)
 
 void emit_exit(struct emit *e)
 {
+    gr_store_mask(e, e->gr_dirty);
     jmp_epilogue(e, "\xe9", 1);
 }
 
@@ -569,6 +700,10 @@ int emit_exit_chain(struct emit *e)
         return 0;
     }
     int slot = e->nexits++;
+    if (e->gr_dirty) { /* the caller flushes before emit_count */
+        e->overflow = true;
+        return 0;
+    }
     size_t out1 = emit_jcc_fwd(e, 0xE); /* jle: no cycles left */
     size_t check = pending_check(e);
     size_t chain = e->pos;
@@ -591,6 +726,7 @@ void emit_exit_lookup(struct emit *e, int pending, uint32_t cs_base, uint32_t hf
 {
     size_t out[8];
     int nout = 0;
+    emit_gr_flush(e);
     emit_count(e, pending);
     out[nout++] = emit_jcc_fwd(e, 0xE); /* jle: no cycles left */
     size_t check = pending_check(e);
@@ -650,10 +786,11 @@ bool emit_finish(struct emit *e)
     for (int k = 0; k < e->nstubs; k++) {
         struct emit_stub *s = &e->stubs[k];
         patch_to(e, s->patch, e->pos);
+        gr_store_mask(e, s->gr_dirty);
         emit_insn_state(e, s->eip, s->next);
         if (s->pending)
             emit_count(e, s->pending);
-        emit_call_op(e, s->fn, s->insn);
+        call_op(e, s->fn, s->insn);
         emit_count(e, 1);
         /* The handler wrote into translated code (or asked to leave):
          * everything is counted, EIP is the handler's. */
@@ -661,15 +798,18 @@ bool emit_finish(struct emit *e)
         put8(e, 0);
         jmp_epilogue(e, "\x0f\x85", 2);
         emit_count(e, -(s->pending + 1));
+        gr_load_mask(e, s->gr_live);
         size_t back = emit_jmp_fwd(e);
         patch_to(e, back, s->resume);
     }
     size_t epi = e->pos;
-    put(e, "\x41\x5f", 2); /* pop r15 */
-    put(e, "\x41\x5e", 2); /* pop r14 */
-    put(e, "\x41\x5d", 2); /* pop r13 */
-    put(e, "\x41\x5c", 2); /* pop r12 */
-    put8(e, 0x5B);         /* pop rbx */
+    put(e, "\x48\x83\xc4\x08", 4); /* add rsp, 8 */
+    put(e, "\x41\x5f", 2);         /* pop r15 */
+    put(e, "\x41\x5e", 2);         /* pop r14 */
+    put(e, "\x41\x5d", 2);         /* pop r13 */
+    put(e, "\x41\x5c", 2);         /* pop r12 */
+    put8(e, 0x5D);                 /* pop rbp */
+    put8(e, 0x5B);                 /* pop rbx */
     put8(e, 0xC3);         /* ret */
     for (int k = 0; k < e->nepi; k++)
         patch_to(e, e->epilogue_patches[k], epi);

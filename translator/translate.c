@@ -64,13 +64,6 @@ static uint32_t jit_fold_cf(struct cpu *c, uint32_t unused)
     return 0;
 }
 
-static size_t reg_off(int n, int size)
-{
-    if (size == 1)
-        return OFF(regs) + (size_t)((n & 3) * 4 + (n >> 2));
-    return OFF(regs) + (size_t)n * 4;
-}
-
 /* Instructions after which the block must end although they are not
  * branches: the interrupt shadow of MOV SS and POP SS, REP string
  * instructions that resume themselves, loads of the segments the block's
@@ -302,6 +295,7 @@ static void lf_result(struct tr *t, int lfop, int size)
 static void exit_to(struct tr *t, int k, uint32_t target)
 {
     struct tb *tb = t->tb;
+    emit_gr_flush(&t->e);
     emit_st_imm(&t->e, OFF(eip), target, 4);
     emit_count(&t->e, k + 1 - t->synced);
     if (((tb->cs_base + target) & ~0xFFFu) == (tb->lin_pc & ~0xFFFu) && t->e.nexits < TB_MAX_EXITS) {
@@ -317,10 +311,7 @@ static void rm_load(struct tr *t, const struct insn *i, int tmp, int size, bool 
                     const struct emit_stub *s)
 {
     if (i->mod == 3) {
-        if (sign)
-            emit_lds(&t->e, tmp, reg_off(i->rm, size), size);
-        else
-            emit_ld(&t->e, tmp, reg_off(i->rm, size), size);
+        emit_gr_ld(&t->e, tmp, i->rm, size, sign);
         return;
     }
     tr_ea(t, i);
@@ -358,14 +349,14 @@ static void gen_alu(struct tr *t, const struct insn *i, bool store, const struct
         emit_ldp(e, T0, size);
     } else {
         int n = form == 2 ? R_EAX : form == 1 ? i->reg : i->rm;
-        emit_ld(e, T0, reg_off(n, size), size);
+        emit_gr_ld(e, T0, n, size, false);
     }
     if (form >= 2)
         emit_imm(e, T1, i->imm & mask_of(size));
     else if (form == 1)
         rm_load(t, i, T1, size, false, s);
     else
-        emit_ld(e, T1, reg_off(i->reg, size), size);
+        emit_gr_ld(e, T1, i->reg, size, false);
     int lfop = (aop == 0 || aop == 2) ? LF_ADD : (aop == 3 || aop == 5 || aop == 7) ? LF_SUB : LF_LOGIC;
     if (carry)
         emit_cf_from_field(e, OFF(eflags));
@@ -380,7 +371,7 @@ static void gen_alu(struct tr *t, const struct insn *i, bool store, const struct
         if (dst_mem)
             emit_stp(e, T0, size);
         else
-            emit_st(e, reg_off(form == 2 ? R_EAX : form == 1 ? i->reg : i->rm, size), T0, size);
+            emit_gr_st(e, form == 2 ? R_EAX : form == 1 ? i->reg : i->rm, T0, size);
     }
     t->kind = lfop;
     t->ksize = size;
@@ -395,12 +386,12 @@ static void gen_test(struct tr *t, const struct insn *i, bool store, const struc
     struct emit *e = &t->e;
     int size = insn_bsize(i);
     if (i->op == 0xA8 || i->op == 0xA9) {
-        emit_ld(e, T0, reg_off(R_EAX, size), size);
+        emit_gr_ld(e, T0, R_EAX, size, false);
         emit_imm(e, T1, i->imm & mask_of(size));
     } else {
         rm_load(t, i, T0, size, false, s);
         if (i->op == 0x84 || i->op == 0x85)
-            emit_ld(e, T1, reg_off(i->reg, size), size);
+            emit_gr_ld(e, T1, i->reg, size, false);
         else
             emit_imm(e, T1, i->imm & mask_of(size));
     }
@@ -427,7 +418,7 @@ static void gen_incdec(struct tr *t, const struct insn *i, bool store, const str
         tr_tlb(t, true, size, s);
         emit_ldp(e, T0, size);
     } else {
-        emit_ld(e, T0, reg_off(n, size), size);
+        emit_gr_ld(e, T0, n, size, false);
     }
     if (store) {
         emit_st(e, OFF(lf.a), T0, 4);
@@ -439,7 +430,7 @@ static void gen_incdec(struct tr *t, const struct insn *i, bool store, const str
     if (mem)
         emit_stp(e, T0, size);
     else
-        emit_st(e, reg_off(n, size), T0, size);
+        emit_gr_st(e, n, T0, size);
     t->kind = dec ? LF_DEC : LF_INC;
     t->ksize = size;
     t->hostf = !mem;
@@ -574,6 +565,7 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
         bool keep_hostf = false;
         switch (plans[k]) {
         case P_HELPER:
+            emit_gr_flush(e); /* the handler reads the registers */
             emit_insn_state(e, eip, next);
             if (k > t.synced)
                 emit_count(e, k - t.synced);
@@ -604,32 +596,32 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
             int size = insn_bsize(i);
             if (i->mod == 3) {
                 int src = (i->op & 2) ? i->rm : i->reg, dst = (i->op & 2) ? i->reg : i->rm;
-                emit_ld(e, T0, reg_off(src, size), size);
-                emit_st(e, reg_off(dst, size), T0, size);
+                emit_gr_ld(e, T0, src, size, false);
+                emit_gr_st(e, dst, T0, size);
                 keep_hostf = true;
             } else if (i->op & 2) {
                 tr_ea(&t, i);
                 tr_tlb(&t, false, size, &s);
                 emit_ldp(e, T0, size);
-                emit_st(e, reg_off(i->reg, size), T0, size);
+                emit_gr_st(e, i->reg, T0, size);
             } else {
                 tr_ea(&t, i);
                 tr_tlb(&t, true, size, &s);
-                emit_ld(e, T0, reg_off(i->reg, size), size);
+                emit_gr_ld(e, T0, i->reg, size, false);
                 emit_stp(e, T0, size);
             }
             break;
         }
         case P_MOVI:
             if (i->op < 0xB8) {
-                emit_st_imm(e, reg_off(i->op & 7, 1), i->imm & 0xFF, 1);
+                emit_gr_st_imm(e, i->op & 7, i->imm & 0xFF, 1);
                 keep_hostf = true;
             } else if (i->op < 0xC0) {
-                emit_st_imm(e, reg_off(i->op & 7, insn_osize(i)), i->imm, insn_osize(i));
+                emit_gr_st_imm(e, i->op & 7, i->imm, insn_osize(i));
                 keep_hostf = true;
             } else if (i->mod == 3) {
                 int size = insn_bsize(i);
-                emit_st_imm(e, reg_off(i->rm, size), i->imm & mask_of(size), size);
+                emit_gr_st_imm(e, i->rm, i->imm & mask_of(size), size);
                 keep_hostf = true;
             } else {
                 int size = insn_bsize(i);
@@ -653,29 +645,30 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
             break;
         case P_LEA:
             emit_ea(e, i); /* no segment: an address only */
-            emit_st_a(e, reg_off(i->reg, insn_osize(i)), insn_osize(i));
+            emit_gr_st_a(e, i->reg, insn_osize(i));
             keep_hostf = true;
             break;
         case P_PUSH:
-            emit_a_field(e, OFF(regs.r32[R_ESP]), -4);
+            emit_a_gr(e, R_ESP, -4);
             tr_tlb(&t, true, 4, &s);
             if (fn == op_push_r)
-                emit_ld(e, T0, reg_off(i->op & 7, 4), 4);
+                emit_gr_ld(e, T0, i->op & 7, 4, false);
             else
                 emit_imm(e, T0, i->imm);
             emit_stp(e, T0, 4);
-            emit_st_a(e, OFF(regs.r32[R_ESP]), 4);
+            emit_gr_st_a(e, R_ESP, 4);
             break;
         case P_POP:
-            emit_a_field(e, OFF(regs.r32[R_ESP]), 0);
+            emit_a_gr(e, R_ESP, 0);
             tr_tlb(&t, false, 4, &s);
             emit_ldp(e, T0, 4);
             emit_a_add(e, 4);
-            emit_st_a(e, OFF(regs.r32[R_ESP]), 4);
-            emit_st(e, reg_off(i->op & 7, 4), T0, 4);
+            emit_gr_st_a(e, R_ESP, 4);
+            emit_gr_st(e, i->op & 7, T0, 4);
             break;
         case P_JCC: {
             int hc = cond(&t, i->op & 0xF);
+            emit_gr_flush(e); /* once, for both exits */
             size_t taken = emit_jcc_fwd(e, hc);
             exit_to(&t, k, next);
             emit_bind(e, taken);
@@ -688,21 +681,21 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
             t.ended = true;
             break;
         case P_CALL:
-            emit_a_field(e, OFF(regs.r32[R_ESP]), -4);
+            emit_a_gr(e, R_ESP, -4);
             tr_tlb(&t, true, 4, &s);
             emit_imm(e, T0, next);
             emit_stp(e, T0, 4);
-            emit_st_a(e, OFF(regs.r32[R_ESP]), 4);
+            emit_gr_st_a(e, R_ESP, 4);
             emit_insn_end(e);
             exit_to(&t, k, target);
             t.ended = true;
             break;
         case P_RET:
-            emit_a_field(e, OFF(regs.r32[R_ESP]), 0);
+            emit_a_gr(e, R_ESP, 0);
             tr_tlb(&t, false, 4, &s);
             emit_ldp(e, T0, 4);
             emit_a_add(e, 4 + (i->op == 0xC2 ? (int32_t)(i->imm & 0xFFFF) : 0));
-            emit_st_a(e, OFF(regs.r32[R_ESP]), 4);
+            emit_gr_st_a(e, R_ESP, 4);
             emit_st(e, OFF(eip), T0, 4);
             emit_insn_end(e);
             emit_exit_lookup(e, k + 1 - t.synced, tb->cs_base, tb->hflags, ibtc, false);
@@ -712,7 +705,7 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
             int ssize = (i->op & 1) ? 2 : 1;
             bool sign = i->op >= 0x1BE;
             rm_load(&t, i, T0, ssize, sign, &s);
-            emit_st(e, reg_off(i->reg, insn_osize(i)), T0, insn_osize(i));
+            emit_gr_st(e, i->reg, T0, insn_osize(i));
             keep_hostf = i->mod == 3;
             break;
         }
@@ -720,7 +713,7 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
             int hc = cond(&t, i->op & 0xF);
             emit_setcc(e, T0, hc);
             if (i->mod == 3) {
-                emit_st(e, reg_off(i->rm, 1), T0, 1);
+                emit_gr_st(e, i->rm, T0, 1);
             } else {
                 tr_ea(&t, i);
                 tr_tlb(&t, true, 1, &s);
@@ -740,7 +733,7 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
                 tr_tlb(&t, true, size, &s);
                 emit_ldp(e, T1, size);
             } else {
-                emit_ld(e, T1, reg_off(i->rm, size), size);
+                emit_gr_ld(e, T1, i->rm, size, false);
             }
             if (plans[k] == P_NOT) {
                 emit_imm(e, T0, mask_of(size));
@@ -764,15 +757,15 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
             if (mem)
                 emit_stp(e, T0, size);
             else
-                emit_st(e, reg_off(i->rm, size), T0, size);
+                emit_gr_st(e, i->rm, T0, size);
             break;
         }
         case P_PUSHM:
             rm_load(&t, i, T0, 4, false, &s);
-            emit_a_field(e, OFF(regs.r32[R_ESP]), -4);
+            emit_a_gr(e, R_ESP, -4);
             tr_tlb(&t, true, 4, &s);
             emit_stp(e, T0, 4);
-            emit_st_a(e, OFF(regs.r32[R_ESP]), 4);
+            emit_gr_st_a(e, R_ESP, 4);
             break;
         case P_JMPI:
         case P_CALLI:
@@ -780,11 +773,11 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
              * straight on through the indirect-branch table. */
             rm_load(&t, i, T0, 4, false, &s);
             if (plans[k] == P_CALLI) {
-                emit_a_field(e, OFF(regs.r32[R_ESP]), -4);
+                emit_a_gr(e, R_ESP, -4);
                 tr_tlb(&t, true, 4, &s);
                 emit_imm(e, T1, next);
                 emit_stp(e, T1, 4);
-                emit_st_a(e, OFF(regs.r32[R_ESP]), 4);
+                emit_gr_st_a(e, R_ESP, 4);
             }
             emit_st(e, OFF(eip), T0, 4);
             emit_insn_end(e);
@@ -800,7 +793,7 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
                 tr_tlb(&t, true, size, &s);
                 emit_ldp(e, T0, size);
             } else {
-                emit_ld(e, T0, reg_off(i->rm, size), size);
+                emit_gr_ld(e, T0, i->rm, size, false);
             }
             emit_shift_imm(e, T0, kind, count, size);
             if (store[k]) {
@@ -813,7 +806,7 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
             if (mem)
                 emit_stp(e, T0, size);
             else
-                emit_st(e, reg_off(i->rm, size), T0, size);
+                emit_gr_st(e, i->rm, T0, size);
             t.kind = LF_NONE;
             break;
         }
@@ -823,7 +816,7 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
             int size = insn_osize(i);
             if (fn == op_imul2) {
                 rm_load(&t, i, T1, size, false, &s);
-                emit_ld(e, T0, reg_off(i->reg, size), size);
+                emit_gr_ld(e, T0, i->reg, size, false);
             } else {
                 rm_load(&t, i, T0, size, false, &s);
                 emit_imm(e, T1, i->imm & mask_of(size));
@@ -834,7 +827,7 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
                 emit_st(e, OFF(lf.res), T0, 4);
                 emit_st_imm(e, OFF(lf.op), (uint32_t)LF_RES | (uint32_t)size << 8, 2);
             }
-            emit_st(e, reg_off(i->reg, size), T0, size);
+            emit_gr_st(e, i->reg, T0, size);
             t.kind = LF_NONE;
             break;
         }
@@ -842,9 +835,9 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
             int size = insn_osize(i);
             rm_load(&t, i, T1, size, false, &s);
             int hc = cond(&t, i->op & 0xF);
-            emit_ld(e, T0, reg_off(i->reg, size), size);
+            emit_gr_ld(e, T0, i->reg, size, false);
             emit_cmov(e, hc, T0, T1);
-            emit_st(e, reg_off(i->reg, size), T0, size);
+            emit_gr_st(e, i->reg, T0, size);
             break;
         }
         }
