@@ -67,9 +67,9 @@ struct emit {
     int nstubs, stub_first; /* stubs of the instruction being emitted */
     struct emit_exit exits[EMIT_MAX_EXITS];
     int nexits;
-    const void *tb; /* the block, for the unchained exits */
-    uint8_t gr_loaded;  /* guest registers (bit n) held in host registers */
-    uint8_t gr_dirty;   /* ... and changed since they were loaded */
+    const void *tb;    /* the block, for the unchained exits */
+    uint8_t gr_loaded; /* guest registers (bit n) held in host registers */
+    uint8_t gr_dirty;  /* ... and changed since they were loaded */
 };
 
 void emit_init(struct emit *e, uint8_t *buf, size_t cap, const void *tb);

@@ -106,7 +106,8 @@ op(struct emit *e, int size, const char *opc, int nopc, int reg, struct operand 
         rex |= 1;
     /* Byte registers 4-7 are spl..dil only with a REX prefix, also as the
      * source of MOVZX/MOVSX. */
-    bool byte_src = size == 1 || (nopc == 2 && opc[0] == 0x0F && (opc[1] == (char)0xB6 || opc[1] == (char)0xBE));
+    bool byte_src =
+        size == 1 || (nopc == 2 && opc[0] == 0x0F && (opc[1] == (char)0xB6 || opc[1] == (char)0xBE));
     bool byte_rex = (size == 1 && reg >= 4 && reg < 8) || (byte_src && !o.mem && o.rm >= 4 && o.rm < 8);
     if (rex != 0x40 || byte_rex)
         put8(e, rex);
@@ -810,7 +811,7 @@ bool emit_finish(struct emit *e)
     put(e, "\x41\x5c", 2);         /* pop r12 */
     put8(e, 0x5D);                 /* pop rbp */
     put8(e, 0x5B);                 /* pop rbx */
-    put8(e, 0xC3);         /* ret */
+    put8(e, 0xC3);                 /* ret */
     for (int k = 0; k < e->nepi; k++)
         patch_to(e, e->epilogue_patches[k], epi);
     return !e->overflow;
