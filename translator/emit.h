@@ -30,6 +30,7 @@
 enum { T0, T1 };
 
 /* x86 condition codes 0-15 (the low nibble of Jcc). */
+#define CC_E  4
 #define CC_NE 5
 
 #define EMIT_MAX_STUBS 96
@@ -132,6 +133,9 @@ void emit_imul(struct emit *e, int dst, int src, int size);
 /* t = t shifted by a constant 1 <= count < 8*size: kind 4 SHL, 5 SHR,
  * 7 SAR; host CF (and OF for a count of 1) as the shift leaves them. */
 void emit_shift_imm(struct emit *e, int t, int kind, int count, int size);
+/* t = t shifted or rotated (kind 0 ROL, 1 ROR, 4 SHL, 5 SHR, 7 SAR) by
+ * the low 5 bits of count, as x86 does it; the host flags are lost. */
+void emit_shift_var(struct emit *e, int t, int kind, int count, int size);
 /* Right after emit_shift_imm: the flags field at off gets CF, OF and AF
  * as rex86's interpreter defines them for that shift (OF = MSB(result) xor
  * CF for SHL, the old MSB for a one-bit SHR, else 0; AF set when af). */
@@ -153,6 +157,8 @@ void emit_setcc(struct emit *e, int t, int cc);
 void emit_cf_to_field(struct emit *e, size_t off);
 /* dst = src if cc holds on the host flags. */
 void emit_cmov(struct emit *e, int cc, int dst, int src);
+/* Host flags from field & imm: NE when any of those bits is set. */
+void emit_test_field(struct emit *e, size_t off, uint32_t imm);
 /* Field &= imm (clobbers host flags). */
 void emit_and_field_imm(struct emit *e, size_t off, uint32_t imm);
 

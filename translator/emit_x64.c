@@ -593,6 +593,18 @@ void emit_cmov(struct emit *e, int cc, int dst, int src)
     op(e, 4, opc, 2, hreg(dst), R(hreg(src)));
 }
 
+void emit_shift_var(struct emit *e, int t, int kind, int count, int size)
+{
+    op(e, 4, "\x89", 1, hreg(count), R(RCX)); /* mov ecx, count */
+    op_bv(e, size, 0xD2, 0xD3, kind, R(hreg(t)));
+}
+
+void emit_test_field(struct emit *e, size_t off, uint32_t imm)
+{
+    op(e, 4, "\xf7", 1, 0, S(off)); /* test dword [off], imm */
+    put32(e, imm);
+}
+
 void emit_and_field_imm(struct emit *e, size_t off, uint32_t imm)
 {
     op(e, 4, "\x81", 1, 4, S(off));

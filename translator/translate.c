@@ -43,12 +43,19 @@ enum plan {
     P_PUSHM,
     P_NOT,
     P_NEG,
+    P_MOVA,
+    P_LEAVE,
+    P_SHV,
 };
 
 /* Flag classes for liveness: CF on its own (INC/DEC keep it), the rest. */
 #define FL_CF  1u
 #define FL_OTH 2u
 #define FL_ALL 3u
+
+/* The translator's name for "the arithmetic flags are all in eflags"
+ * (lf.op is LF_NONE at run time), next to the lf_op kinds. */
+#define K_EFLAGS 0x100
 
 /* Runtime helpers the generated code calls. */
 static uint32_t jit_cond(struct cpu *c, uint32_t cc)
@@ -165,7 +172,24 @@ static const struct {
     {op_cmov, P_CMOV, NEED_RM},
     {op_imul2, P_IMUL, NEED_RM},
     {op_imul3, P_IMUL, NEED_RM},
+    {op_leave, P_LEAVE, NEED_STACK},
 };
+
+/* Handlers that cannot fault, touch only registers and flags, and read
+ * neither EIP nor the time: the block calls them without storing the
+ * instruction's state, counting or checking for an exit. */
+static bool pure_helper(const struct insn *i, op_fn fn)
+{
+    if (fn == op_flagop)
+        return i->op != 0xFA && i->op != 0xFB; /* CLC STC CMC CLD STD */
+    if (fn == op_sahf || fn == op_lahf || fn == op_cbw || fn == op_cwd || fn == op_xchg_ax || fn == op_nop ||
+        fn == op_bswap)
+        return true;
+    if (fn == op_shift || fn == op_shld_shrd || fn == op_mul || fn == op_imul1 || fn == op_bsf_bsr ||
+        fn == op_xchg)
+        return i->mod == 3 && !i->lock;
+    return false;
+}
 
 static enum plan plan_of(const struct insn *i, op_fn fn, uint32_t hf)
 {
@@ -184,10 +208,17 @@ static enum plan plan_of(const struct insn *i, op_fn fn, uint32_t hf)
     if (fn == op_shift) {
         /* SHL/SHR/SAR by a constant that shifts (not 0, not the width). */
         int count = i->op >= 0xD0 ? 1 : (int)(i->imm & 0x1F);
-        bool ok = (i->reg == 4 || i->reg == 5 || i->reg == 7) && i->op <= 0xD1 && rm_ok && count >= 1 &&
-                  count < 8 * insn_bsize(i);
-        return ok ? P_SHIFT : P_HELPER;
+        bool by_cl = i->op == 0xD2 || i->op == 0xD3;
+        bool shift = i->reg == 4 || i->reg == 5 || i->reg == 7;
+        if (shift && !by_cl && rm_ok && count >= 1 && count < 8 * insn_bsize(i))
+            return P_SHIFT;
+        /* Rotates, and shifts by CL: inline when nobody reads their flags. */
+        if (rm_ok && (i->reg <= 1 || (shift && by_cl)))
+            return P_SHV;
+        return P_HELPER;
     }
+    if (fn == op_mov_moffs)
+        return seg_flat(hf, i->ea_seg) || seg_wide(hf, i->ea_seg) ? P_MOVA : P_HELPER;
     for (size_t k = 0; k < sizeof(inline_ops) / sizeof(inline_ops[0]); k++) {
         if (inline_ops[k].fn != fn)
             continue;
@@ -248,8 +279,17 @@ static int cond(struct tr *t, int cc)
 {
     bool uses_cf = (cc >> 1) == 1 || (cc >> 1) == 3;
     bool incdec = t->kind == LF_INC || t->kind == LF_DEC;
-    if (t->hostf && t->kind != LF_NONE && !(incdec && uses_cf))
+    if (t->hostf && t->kind != LF_NONE && t->kind != K_EFLAGS && !(incdec && uses_cf))
         return cc;
+    if (t->kind == K_EFLAGS) {
+        /* One flag, or CF and ZF together (BE/A): a test of eflags. The
+         * OF conditions are left to cpu_cond. */
+        static const uint32_t mask[8] = {0, F_CF, F_ZF, F_CF | F_ZF, F_SF, F_PF, 0, 0};
+        if (mask[cc >> 1]) {
+            emit_test_field(&t->e, OFF(eflags), mask[cc >> 1]);
+            return (cc & 1) ? CC_E : CC_NE;
+        }
+    }
     switch (t->remat ? t->kind : LF_NONE) {
     case LF_SUB: emit_flags_sub(&t->e, OFF(lf.a), OFF(lf.b), t->ksize); return cc;
     case LF_ADD: emit_flags_add(&t->e, OFF(lf.a), OFF(lf.b), t->ksize); return cc;
@@ -265,6 +305,7 @@ static int cond(struct tr *t, int cc)
 static void fold_cf(struct tr *t)
 {
     switch (t->kind) {
+    case K_EFLAGS:
     case LF_INC:
     case LF_DEC: return;
     case LF_LOGIC: emit_and_field_imm(&t->e, OFF(eflags), ~F_CF); return;
@@ -457,6 +498,11 @@ static void plan_flags(enum plan p, const struct insn *i, uint32_t *reads, uint3
     case P_SHIFT:
     case P_NEG:
     case P_IMUL: *writes = FL_ALL; break;
+    case P_SHV:
+        /* A count of 0 leaves every flag; a rotate keeps SF ZF AF PF. */
+        *reads = FL_ALL;
+        *writes = FL_ALL;
+        break;
     case P_INCDEC:
         *reads = FL_CF;
         *writes = FL_OTH;
@@ -470,6 +516,8 @@ static void plan_flags(enum plan p, const struct insn *i, uint32_t *reads, uint3
     case P_CALL:
     case P_RET:
     case P_PUSHM:
+    case P_LEAVE:
+    case P_MOVA:
     case P_CALLI: mem = true; break;
     case P_JMPI: mem = i->mod != 3; break;
     case P_MOV:
@@ -482,6 +530,7 @@ static void plan_flags(enum plan p, const struct insn *i, uint32_t *reads, uint3
     case P_NOT:
     case P_NEG:
     case P_CMOV:
+    case P_SHV:
         mem = i->mod != 3 && !(p == P_ALU && (i->op & 7) >= 4 && i->info->fn == op_alu) &&
               !(p == P_TEST && i->op >= 0xA8);
         break;
@@ -492,6 +541,48 @@ static void plan_flags(enum plan p, const struct insn *i, uint32_t *reads, uint3
     /* A fault delivers the flags of the instruction's start. */
     if (mem)
         *reads = FL_ALL;
+}
+
+/* An instruction run by its interpreter handler. */
+static void gen_helper(struct tr *t, int k, const struct insn *i, op_fn fn, uint32_t eip, uint32_t next,
+                       const struct jit_ibtc *ibtc, struct jit_prof *prof)
+{
+    struct emit *e = &t->e;
+    struct tb *tb = t->tb;
+    bool pure = pure_helper(i, fn);
+    if (!pure) {
+        emit_gr_flush(e); /* the handler reads the registers */
+        emit_insn_state(e, eip, next);
+        if (k > t->synced)
+            emit_count(e, k - t->synced);
+        t->synced = k;
+    }
+    if (prof) {
+        int row = i->op * 8 + ((i->info->attr & A_GROUP) ? i->reg : 0);
+        prof->mnem[row] = i->info->mnem;
+        prof->group[row] = (i->info->attr & A_GROUP) != 0;
+        emit_inc64(e, &prof->helper[row]);
+    }
+    emit_call_op(e, fn, i);
+    /* SAHF, CLC, STC, CMC leave the arithmetic flags in eflags. */
+    bool to_eflags = fn == op_sahf || (fn == op_flagop && i->op != 0xFC && i->op != 0xFD);
+    if (!(fn == op_flagop && (i->op == 0xFC || i->op == 0xFD)))
+        t->kind = to_eflags ? K_EFLAGS : LF_NONE;
+    if (pure)
+        return;
+    if ((fn == op_jmp_rm || fn == op_call_rm) && (t->hf & HF_CS_FLAT)) {
+        /* A near indirect branch: straight on into the target. */
+        emit_exit_lookup(e, 1, tb->cs_base, tb->hflags, ibtc, true);
+        t->synced = k + 1;
+        t->ended = true;
+    } else if (ends_block(i) || fn == op_ud) {
+        emit_count(e, 1);
+        t->synced = k + 1;
+        emit_exit(e);
+        t->ended = true;
+    } else {
+        emit_exit_if_set8(e, OFF(jit_exit), 1);
+    }
 }
 
 int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t *out, size_t cap,
@@ -564,34 +655,58 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
         struct emit_stub s = stub_for(&t, k, i, fn, eip, next);
         bool keep_hostf = false;
         switch (plans[k]) {
-        case P_HELPER:
-            emit_gr_flush(e); /* the handler reads the registers */
-            emit_insn_state(e, eip, next);
-            if (k > t.synced)
-                emit_count(e, k - t.synced);
-            t.synced = k;
-            if (prof) {
-                int row = i->op * 8 + ((i->info->attr & A_GROUP) ? i->reg : 0);
-                prof->mnem[row] = i->info->mnem;
-                prof->group[row] = (i->info->attr & A_GROUP) != 0;
-                emit_inc64(e, &prof->helper[row]);
-            }
-            emit_call_op(e, fn, i);
-            t.kind = LF_NONE;
-            if ((fn == op_jmp_rm || fn == op_call_rm) && (t.hf & HF_CS_FLAT)) {
-                /* A near indirect branch: straight on into the target. */
-                emit_exit_lookup(e, 1, tb->cs_base, tb->hflags, ibtc, true);
-                t.synced = k + 1;
-                t.ended = true;
-            } else if (ends_block(i) || fn == op_ud) {
-                emit_count(e, 1);
-                t.synced = k + 1;
-                emit_exit(e);
-                t.ended = true;
+        case P_HELPER: gen_helper(&t, k, i, fn, eip, next, ibtc, prof); break;
+        case P_MOVA: {
+            int size = insn_bsize(i);
+            tr_ea(&t, i);
+            tr_tlb(&t, (i->op & 2) != 0, size, &s);
+            if (i->op & 2) {
+                emit_gr_ld(e, T0, R_EAX, size, false);
+                emit_stp(e, T0, size);
             } else {
-                emit_exit_if_set8(e, OFF(jit_exit), 1);
+                emit_ldp(e, T0, size);
+                emit_gr_st(e, R_EAX, T0, size);
             }
             break;
+        }
+        case P_LEAVE:
+            emit_a_gr(e, R_EBP, 0);
+            tr_tlb(&t, false, 4, &s);
+            emit_ldp(e, T0, 4);
+            emit_a_add(e, 4);
+            emit_gr_st_a(e, R_ESP, 4);
+            emit_gr_st(e, R_EBP, T0, 4);
+            break;
+        case P_SHV: {
+            if (store[k]) {
+                gen_helper(&t, k, i, fn, eip, next, ibtc, prof);
+                break;
+            }
+            /* Nobody reads the flags: just the operation. */
+            int size = insn_bsize(i);
+            bool mem = i->mod != 3;
+            if (mem) {
+                tr_ea(&t, i);
+                tr_tlb(&t, true, size, &s);
+                emit_ldp(e, T0, size);
+            } else {
+                emit_gr_ld(e, T0, i->rm, size, false);
+            }
+            if (i->op == 0xD2 || i->op == 0xD3) {
+                emit_gr_ld(e, T1, R_ECX, 1, false);
+                emit_shift_var(e, T0, i->reg, T1, size);
+            } else {
+                int count = i->op >= 0xD0 ? 1 : (int)(i->imm & 0x1F);
+                if (count)
+                    emit_shift_imm(e, T0, i->reg, count, size);
+            }
+            if (mem)
+                emit_stp(e, T0, size);
+            else
+                emit_gr_st(e, i->rm, T0, size);
+            t.kind = LF_NONE;
+            break;
+        }
         case P_MOV: {
             int size = insn_bsize(i);
             if (i->mod == 3) {
