@@ -3,17 +3,36 @@
 #include "devices/board/mem.h"
 
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include "devices/board/machine.h"
+
+/* Guest RAM comes straight from the kernel as anonymous memory: it is zero
+ * already, and pages the guest never touches are never faulted in (a 128 MB
+ * guest booting Linux touches well under half). Where the host has
+ * transparent huge pages on request, RAM asks for them: the JIT's loads and
+ * stores to guest memory then miss the host TLB far less, and filling RAM
+ * takes one fault per 2 MB instead of one per 4 KB. */
+static uint8_t *ram_alloc(size_t size)
+{
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    madvise(p, size, MADV_HUGEPAGE); /* a hint: refused is fine */
+#endif
+    return p;
+}
 
 int mem_init(struct machine *m, uint32_t ram_size, uint32_t addr_mask)
 {
     struct mem *mm = &m->mem;
     mm->ram_size = ram_size;
-    /* Page-aligned so host pointers can be handed out per page. */
-    if (posix_memalign((void **)&mm->ram, MEM_PAGE_SIZE, ram_size ? ram_size : MEM_PAGE_SIZE))
+    /* Page-aligned (mmap) so host pointers can be handed out per page. */
+    mm->ram_alloc = ram_size ? ram_size : MEM_PAGE_SIZE;
+    mm->ram = ram_alloc(mm->ram_alloc);
+    if (!mm->ram)
         return machine_error(m, "cannot allocate %u MB of guest RAM", ram_size >> 20);
-    memset(mm->ram, 0, ram_size);
     mm->rd = calloc(MEM_PAGES, sizeof(*mm->rd));
     mm->wr = calloc(MEM_PAGES, sizeof(*mm->wr));
     if (!mm->rd || !mm->wr)
@@ -27,7 +46,8 @@ int mem_init(struct machine *m, uint32_t ram_size, uint32_t addr_mask)
 
 void mem_free(struct machine *m)
 {
-    free(m->mem.ram);
+    if (m->mem.ram)
+        munmap(m->mem.ram, m->mem.ram_alloc);
     free(m->mem.rd);
     free(m->mem.wr);
     free(m->mem.code);

@@ -17,6 +17,7 @@ struct machine;
 struct mem {
     uint8_t *ram;
     uint32_t ram_size;
+    size_t ram_alloc; /* the size of the mapping behind ram */
     /* Host pointer to the start of each physical page, or NULL when the page
      * is MMIO/unmapped (read) or ROM/MMIO/unmapped (write). */
     uint8_t **rd;
