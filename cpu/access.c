@@ -136,7 +136,7 @@ bool cpu_translate_probe(struct cpu *c, uint32_t lin, int acc, bool user, uint32
 
 /* Translate one page for an access and fill the TLB when the page is plain
  * memory. Returns the physical address. */
-static uint32_t tlb_fill(struct cpu *c, uint32_t lin, int acc)
+uint32_t cpu_tlb_fill(struct cpu *c, uint32_t lin, int acc)
 {
     struct machine *m = c->m;
     if (c->tlb_mem_gen != m->mem.generation)
@@ -177,7 +177,7 @@ uint32_t lin_read_slow(struct cpu *c, uint32_t lin, int size)
             v |= (uint32_t)(uint8_t)lin_read_slow(c, lin + (uint32_t)k, 1) << (8 * k);
         return v;
     }
-    uint32_t pa = tlb_fill(c, lin, ACC_READ);
+    uint32_t pa = cpu_tlb_fill(c, lin, ACC_READ);
     struct tlb_entry *e = &c->tlb_cur[(lin >> 12) & (TLB_SIZE - 1)];
     if (e->tag_r == (lin & ~0xFFFu)) {
         uint32_t v = 0;
@@ -198,7 +198,7 @@ void lin_write_slow(struct cpu *c, uint32_t lin, uint32_t v, int size)
             mem_write8_slow(c->m, pa[k], (uint8_t)(v >> (8 * k)));
         return;
     }
-    uint32_t pa = tlb_fill(c, lin, ACC_WRITE);
+    uint32_t pa = cpu_tlb_fill(c, lin, ACC_WRITE);
     struct tlb_entry *e = &c->tlb_cur[(lin >> 12) & (TLB_SIZE - 1)];
     if (e->tag_w == (lin & ~0xFFFu)) {
         memcpy((void *)(e->addend + lin), &v, (size_t)size);

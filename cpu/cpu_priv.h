@@ -24,6 +24,9 @@ void lin_write_slow(struct cpu *c, uint32_t lin, uint32_t v, int size);
 uint32_t cpu_translate(struct cpu *c, uint32_t lin, int acc, bool user);
 /* Same without raising: returns false when the access would fault. */
 bool cpu_translate_probe(struct cpu *c, uint32_t lin, int acc, bool user, uint32_t *pa);
+/* Translate one page for an access (raising #PF) and fill its soft-TLB
+ * entry when the page is plain memory; returns the physical address. */
+uint32_t cpu_tlb_fill(struct cpu *c, uint32_t lin, int acc);
 /* Check a segment access (limit, type) and return the linear address. */
 uint32_t cpu_seg_check(struct cpu *c, int seg, uint32_t off, int size, int acc);
 void cpu_update_hflags(struct cpu *c);

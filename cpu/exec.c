@@ -152,6 +152,13 @@ static const struct insn *fetch_decode(struct cpu *c, struct insn *i)
     if (LIKELY(c->model >= CPU_286 && eip <= cs->limit && cs->limit - eip >= DECODE_MAX_LEN)) {
         uint32_t lin = cs->base + eip;
         struct tlb_entry *e = &c->tlb_cur[(lin >> 12) & (TLB_SIZE - 1)];
+        /* A TLB miss on the first byte: that byte is needed whatever the
+         * instruction is, so a fault on it is the fetch's own fault. Fill
+         * the entry, which walks the tables once, and stay on the fast
+         * path. (The JIT leaves code whose page is not in the TLB to this
+         * instruction, so this is the common way in here.) */
+        if (e->tag_r != (lin & ~0xFFFu) && (lin & 0xFFF) <= 0x1000u - 16)
+            cpu_tlb_fill(c, lin, ACC_EXEC);
         if (LIKELY(e->tag_r == (lin & ~0xFFFu) && (lin & 0xFFF) <= 0x1000u - 16)) {
             const uint8_t *p = (const uint8_t *)(e->addend + lin);
             struct dcache_entry *d = &c->dcache[(lin ^ (lin >> DCACHE_BITS)) & (DCACHE_SIZE - 1)];
@@ -173,6 +180,7 @@ static const struct insn *fetch_decode(struct cpu *c, struct insn *i)
     uint8_t buf[16];
     int avail = 0;
     bool user = c->cpl == 3;
+    uint32_t probed = 1; /* the linear page last probed; never page-aligned */
     for (; avail < 16; avail++) {
         uint32_t off = eip + (uint32_t)avail;
         if (c->model < CPU_286)
@@ -180,8 +188,12 @@ static const struct insn *fetch_decode(struct cpu *c, struct insn *i)
         else if (off > cs->limit || off < eip)
             break;
         uint32_t lin = cs->base + off, pa;
-        if (!cpu_translate_probe(c, lin, ACC_EXEC, user, &pa))
-            break;
+        /* One probe per page the bytes lie in, not one per byte. */
+        if ((lin & ~0xFFFu) != probed) {
+            if (!cpu_translate_probe(c, lin, ACC_EXEC, user, &pa))
+                break;
+            probed = lin & ~0xFFFu;
+        }
         buf[avail] = (uint8_t)lin_read(c, lin, 1);
     }
     int n = decode_insn(i, buf, avail, def32, c->model);
