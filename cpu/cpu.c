@@ -235,17 +235,41 @@ void cpu_flags_commit(struct cpu *c)
     }
 }
 
+/* CF and OF of the lazy kinds that compute them, straight from the sign
+ * bits of the operands and the result (the formulas of lazy_arith); no
+ * masking is needed, only bit `msb` of each is looked at. */
+static inline bool lazy_cf(const struct cpu *c, uint32_t msb)
+{
+    const struct lazy_flags *lf = &c->lf;
+    uint32_t a = lf->a, b = lf->b, res = lf->res;
+    switch (lf->op) {
+    case LF_ADD: return (((a & b) | ((a | b) & ~res)) & msb) != 0;
+    case LF_SUB: return (((~a & b) | ((~a | b) & res)) & msb) != 0;
+    case LF_LOGIC: return false;
+    default: return (c->eflags & F_CF) != 0; /* INC, DEC, RES */
+    }
+}
+
+static inline bool lazy_of(const struct cpu *c, uint32_t msb)
+{
+    const struct lazy_flags *lf = &c->lf;
+    uint32_t a = lf->a, b = lf->b, res = lf->res;
+    switch (lf->op) {
+    case LF_ADD: return ((a ^ res) & (b ^ res) & msb) != 0;
+    case LF_SUB: return ((a ^ b) & (a ^ res) & msb) != 0;
+    case LF_LOGIC: return false;
+    case LF_INC: return (res & (2 * msb - 1)) == msb;
+    case LF_DEC: return (res & (2 * msb - 1)) == msb - 1;
+    default: return (c->eflags & F_OF) != 0; /* RES */
+    }
+}
+
 bool cpu_get_cf(struct cpu *c)
 {
     const struct lazy_flags *lf = &c->lf;
-    switch (lf->op) {
-    case LF_NONE:
-    case LF_INC:
-    case LF_DEC:
-    case LF_RES: return (c->eflags & F_CF) != 0;
-    case LF_LOGIC: return false;
-    default: return (lazy_arith(c) & F_CF) != 0;
-    }
+    if (lf->op == LF_NONE || lf->op > LF_RES)
+        return (cpu_get_eflags(c) & F_CF) != 0;
+    return lazy_cf(c, 1u << (8 * lf->size - 1));
 }
 
 void cpu_set_eflags(struct cpu *c, uint32_t value, uint32_t mask)
@@ -265,26 +289,39 @@ void cpu_set_eflags(struct cpu *c, uint32_t value, uint32_t mask)
         cpu_update_hflags(c);
 }
 
+/* A Jcc/SETcc/CMOVcc condition. Called by translated code for every
+ * condition it cannot take from host flags, so it computes only the flags
+ * the condition reads, never the whole of EFLAGS. */
 bool cpu_cond(struct cpu *c, int cc)
 {
     const struct lazy_flags *lf = &c->lf;
     bool r;
-    /* ZF and SF straight from the result where the result holds them. */
-    if (lf->op != LF_NONE && ((cc >> 1) == 2 || (cc >> 1) == 4)) {
-        uint32_t res = lf->res & size_mask(lf->size);
-        r = (cc >> 1) == 2 ? res == 0 : (res >> (8 * lf->size - 1)) & 1;
+    if (lf->op == LF_NONE || lf->op > LF_RES) {
+        uint32_t f = cpu_get_eflags(c);
+        switch (cc >> 1) {
+        case 0: r = f & F_OF; break;
+        case 1: r = f & F_CF; break;
+        case 2: r = f & F_ZF; break;
+        case 3: r = f & (F_CF | F_ZF); break;
+        case 4: r = f & F_SF; break;
+        case 5: r = f & F_PF; break;
+        case 6: r = !(f & F_SF) != !(f & F_OF); break;
+        default: r = (f & F_ZF) || (!(f & F_SF) != !(f & F_OF)); break;
+        }
         return (cc & 1) ? !r : r;
     }
-    uint32_t f = cpu_get_eflags(c);
+    uint32_t msb = 1u << (8 * lf->size - 1);
+    uint32_t res = lf->res & (2 * msb - 1);
+    bool zf = res == 0, sf = (res & msb) != 0;
     switch (cc >> 1) {
-    case 0: r = f & F_OF; break;
-    case 1: r = f & F_CF; break;
-    case 2: r = f & F_ZF; break;
-    case 3: r = f & (F_CF | F_ZF); break;
-    case 4: r = f & F_SF; break;
-    case 5: r = f & F_PF; break;
-    case 6: r = !(f & F_SF) != !(f & F_OF); break;
-    default: r = (f & F_ZF) || (!(f & F_SF) != !(f & F_OF)); break;
+    case 0: r = lazy_of(c, msb); break;
+    case 1: r = lazy_cf(c, msb); break;
+    case 2: r = zf; break;
+    case 3: r = zf || lazy_cf(c, msb); break;
+    case 4: r = sf; break;
+    case 5: r = parity_flag(res) != 0; break;
+    case 6: r = sf != lazy_of(c, msb); break;
+    default: r = zf || sf != lazy_of(c, msb); break;
     }
     return (cc & 1) ? !r : r;
 }

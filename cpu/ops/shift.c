@@ -8,7 +8,9 @@ static uint32_t shift_do(struct cpu *c, int op, uint32_t v, unsigned count, int 
 {
     unsigned bits = 8u * (unsigned)size;
     uint32_t m = size_mask(size), msb = 1u << (bits - 1);
-    uint32_t f = cpu_get_eflags(c) & F_ARITH;
+    /* Rotates keep SF, ZF, PF and AF; the shifts set all of them, so only
+     * the rotates need the current flags worked out. */
+    uint32_t f = op < 4 ? cpu_get_eflags(c) & F_ARITH : 0;
     uint32_t r;
     bool cf;
     v &= m;
