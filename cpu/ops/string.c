@@ -115,10 +115,119 @@ static inline void str_cmps_286(struct cpu *c, const struct insn *i, const struc
         }                                                                                                    \
     } while (0)
 
+/* REP MOVS and REP STOS, forward with 32-bit addresses on the 386 and
+ * later, move whole runs of elements at once where nothing can fault or
+ * needs the slow path. The result is that of the element-by-element loop:
+ * the same registers after every chunk of REP_CHUNK elements, and an element
+ * that may fault, reach MMIO or write a page holding translated code goes
+ * through cpu_read/cpu_write on its own, with the registers of the elements
+ * before it already updated. */
+
+/* How many whole elements, starting at off in seg, the segment allows for
+ * the access without a fault and lie in one page the soft TLB maps to host
+ * memory for it; *host points at the first. 0 when the first does not. */
+static uint32_t bulk_span(struct cpu *c, int seg, uint32_t off, int size, bool write, uint8_t **host)
+{
+    const struct seg *s = &c->seg[seg];
+    uint32_t last = s->limit - (uint32_t)(size - 1); /* the highest offset an element may start at */
+    if (!(s->access & (write ? SEGA_WRITE : SEGA_READ)) || s->limit < 3 || off > last)
+        return 0;
+    uint32_t lin = s->base + off;
+    const struct tlb_entry *e = &c->tlb_cur[(lin >> 12) & (TLB_SIZE - 1)];
+    if ((write ? e->tag_w : e->tag_r) != (lin & ~0xFFFu))
+        return 0;
+    uint32_t n = (0x1000u - (lin & 0xFFFu)) / (uint32_t)size;
+    uint32_t by_limit = (last - off) / (uint32_t)size + 1;
+    *host = (uint8_t *)(e->addend + lin);
+    return n < by_limit ? n : by_limit;
+}
+
+static bool rep_bulk_ok(const struct cpu *c, const struct insn *i, const struct strctx *s)
+{
+    return i->rep && i->as32 && s->delta > 0 && c->model >= CPU_386;
+}
+
+static void rep_movs_bulk(struct cpu *c, const struct strctx *s)
+{
+    uint32_t size = (uint32_t)s->size, budget = REP_CHUNK;
+    while (c->ECX) {
+        uint8_t *src, *dst;
+        uint32_t n = bulk_span(c, s->src_seg, c->ESI, s->size, false, &src);
+        if (n) {
+            uint32_t nd = bulk_span(c, S_ES, c->EDI, s->size, true, &dst);
+            n = nd < n ? nd : n;
+        }
+        if (n > c->ECX)
+            n = c->ECX;
+        if (n > budget)
+            n = budget;
+        if (n == 0) {
+            uint32_t v = cpu_read(c, s->src_seg, c->ESI, s->size);
+            cpu_write(c, S_ES, c->EDI, v, s->size);
+            n = 1;
+        } else if (dst + n * size <= src || src + n * size <= dst) {
+            memcpy(dst, src, n * size);
+        } else {
+            /* Overlapping (also through two linear aliases of one page):
+             * element by element, forward, as the chip does. */
+            for (uint32_t k = 0; k < n * size; k += size) {
+                uint32_t v; /* read all of the element, then write it */
+                memcpy(&v, src + k, size);
+                memcpy(dst + k, &v, size);
+            }
+        }
+        c->ESI += n * size;
+        c->EDI += n * size;
+        c->ECX -= n;
+        budget -= n;
+        if (budget == 0) {
+            if (c->ECX)
+                c->eip = c->insn_eip;
+            return;
+        }
+    }
+}
+
+static void rep_stos_bulk(struct cpu *c, const struct strctx *s, uint32_t v)
+{
+    uint32_t size = (uint32_t)s->size, budget = REP_CHUNK;
+    /* The element as bytes: one memset when they are all the same. */
+    bool uniform = size == 1 || (size == 2 ? (v & 0xFF) == (v >> 8 & 0xFF) : v == (v & 0xFF) * 0x01010101u);
+    while (c->ECX) {
+        uint8_t *dst;
+        uint32_t n = bulk_span(c, S_ES, c->EDI, s->size, true, &dst);
+        if (n > c->ECX)
+            n = c->ECX;
+        if (n > budget)
+            n = budget;
+        if (n == 0) {
+            cpu_write(c, S_ES, c->EDI, v, s->size);
+            n = 1;
+        } else if (uniform) {
+            memset(dst, (int)(v & 0xFF), n * size);
+        } else {
+            for (uint32_t k = 0; k < n * size; k += size)
+                memcpy(dst + k, &v, size);
+        }
+        c->EDI += n * size;
+        c->ECX -= n;
+        budget -= n;
+        if (budget == 0) {
+            if (c->ECX)
+                c->eip = c->insn_eip;
+            return;
+        }
+    }
+}
+
 void op_movs(struct cpu *c, const struct insn *i)
 {
     struct strctx s;
     str_init(c, i, &s);
+    if (rep_bulk_ok(c, i, &s)) {
+        rep_movs_bulk(c, &s);
+        return;
+    }
     REP_LOOP(
         c, i, &s,
         {
@@ -136,6 +245,10 @@ void op_stos(struct cpu *c, const struct insn *i)
     struct strctx s;
     str_init(c, i, &s);
     uint32_t v = reg_read(c, R_EAX, s.size);
+    if (rep_bulk_ok(c, i, &s)) {
+        rep_stos_bulk(c, &s, v);
+        return;
+    }
     REP_LOOP(
         c, i, &s,
         {
