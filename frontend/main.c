@@ -21,6 +21,12 @@
  * without costing the CPU loop anything measurable. */
 #define SLICE_NS   5000000ull /* 5 ms of virtual time */
 #define SCREEN_MAX 16384      /* 132x60 text plus line ends fits easily */
+/* --exit-on reads the text screen after a slice only when the VGA saw a
+ * write since the last reading (a dump and a search cost about as much as
+ * a short slice of guest code); every this many slices it reads it anyway,
+ * for text written through the linear framebuffer, which the VGA never
+ * sees. */
+#define SCREEN_RECHECK 64
 /* After --exit-on matches, the guest runs this much longer so the rest of
  * the line it was printing reaches the terminal. */
 #define DRAIN_NS 1000000ull
@@ -94,6 +100,8 @@ static int run(struct machine *m, const struct options *o, struct watch *w, stru
 {
     static char screen[SCREEN_MAX];
     double start = host_seconds();
+    uint64_t screen_seen = vga_change_count(m) - 1; /* read it after the first slice */
+    unsigned screen_skipped = 0;
     for (;;) {
         /* Paused: no slice, but the window, the signals and --timeout are
          * still served below. */
@@ -123,8 +131,15 @@ static int run(struct machine *m, const struct options *o, struct watch *w, stru
         case STOP_NONE:
         case STOP_SLICE: break;
         }
-        if (o->exit_on && watch_screen(w, screen, screen_text(m, screen, sizeof(screen))))
-            return EXIT_OK;
+        if (o->exit_on) {
+            uint64_t changes = vga_change_count(m);
+            if (changes != screen_seen || ++screen_skipped >= SCREEN_RECHECK) {
+                screen_seen = changes;
+                screen_skipped = 0;
+                if (watch_screen(w, screen, screen_text(m, screen, sizeof(screen))))
+                    return EXIT_OK;
+            }
+        }
         fflush(stdout);
         if (stop_signal) {
             fprintf(stderr, "rex86: stopped by signal %d.\n", (int)stop_signal);

@@ -66,7 +66,7 @@ static void dispi_write(struct vga *v, uint16_t val)
 {
     uint16_t *d = v->r.dispi;
     unsigned i = v->r.dispi_index;
-    v->dirty = true;
+    vga_touch(v);
     switch (i) {
     case DISPI_ID:
         if (val >= DISPI_ID0 && val <= DISPI_ID5)

@@ -11,6 +11,12 @@ struct vga *vga_of(struct machine *m)
     return m ? m->vga : NULL;
 }
 
+uint64_t vga_change_count(struct machine *m)
+{
+    struct vga *v = vga_of(m);
+    return v ? v->changes : 0;
+}
+
 /* CRTC registers 0-7 are write-protected by bit 7 of register 0x11, all but
  * the line compare bit 8 (bit 4 of the overflow register). */
 static void crtc_write(struct vga *v, uint8_t val)
@@ -115,7 +121,7 @@ static void vga_io_write(void *opaque, uint16_t port, uint32_t value, int size)
             return;
         port = (uint16_t)(0x3D0 | (port & 0x0F));
     }
-    v->dirty = true;
+    vga_touch(v);
     switch (port) {
     case 0x3C0: attr_write(v, val); break;
     case 0x3C2: v->r.misc = val; break;
@@ -184,7 +190,7 @@ static void vga_reset_regs(struct vga *v)
     v->r.seq[2] = 0x0F;
     v->r.attr_index = 0x20;
     vbe_reset(v);
-    v->dirty = true;
+    vga_touch(v);
 }
 
 static void vga_reset_hook(void *opaque)
@@ -305,7 +311,7 @@ static int vga_state_fn(struct state *s, void *opaque)
     if (state_loading(s)) {
         if (r->dac_sub > 2)
             r->dac_sub = 0;
-        v->dirty = true;
+        vga_touch(v);
     }
     return 0;
 }

@@ -34,6 +34,12 @@ int vga_render(struct machine *m, uint32_t **pixels, int *width, int *height);
  * look-alikes, anything else to '?'. Returns the length written, or -1 in a
  * graphics mode. */
 int vga_text_dump(struct machine *m, char *buf, size_t len);
+/* A count that moves whenever the guest writes the VGA's registers or its
+ * memory window at 0xA0000 (or a saved state is loaded): while it stands
+ * still, vga_text_dump gives the same text, unless the guest wrote the
+ * video memory through the linear framebuffer, which nothing sees. 0
+ * without a VGA. */
+uint64_t vga_change_count(struct machine *m);
 
 /* The option ROM buffer (VGA_ROM_SIZE bytes) the video BIOS fills and maps
  * read-only at VGA_ROM_BASE; NULL without a VGA, or when a VGA BIOS image

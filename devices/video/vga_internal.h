@@ -70,7 +70,17 @@ struct vga {
     size_t fb_cap;
     bool dirty;
     uint64_t last_key;
+    /* Moves with every write to the registers or the memory window (not
+     * the LFB, which is host memory): vga_change_count. */
+    uint64_t changes;
 };
+
+/* The picture, or the text on the screen, may have changed. */
+static inline void vga_touch(struct vga *v)
+{
+    v->dirty = true;
+    v->changes++;
+}
 
 /* vga.c */
 struct vga *vga_of(struct machine *m);

@@ -98,7 +98,7 @@ static uint32_t alu(uint32_t data, uint32_t latch, unsigned fn)
 void vga_mem_writeb(struct vga *v, uint32_t addr, uint8_t val)
 {
     const struct vga_regs *r = &v->r;
-    v->dirty = true;
+    vga_touch(v);
     if (vbe_enabled(v)) {
         uint32_t a = addr - WINDOW_BASE;
         if (a < 0x10000)
