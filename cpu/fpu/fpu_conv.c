@@ -1,7 +1,7 @@
 /* x87 conversions and the exact operations: single/double/integer formats
  * in and out, compare, round to integer, partial remainder, scale, and the
  * rounded constants. */
-#include "cpu/fpu/fpu_priv.h"
+#include "cpu/fpu/fpu_fast.h"
 
 /* A memory float of `ebits` exponent and `fbits` fraction bits into the
  * register format: exact, with DE for denormals and IE for SNaNs. */
@@ -129,6 +129,9 @@ int64_t fx_to_int(struct fx_ctx *x, struct fx80 a, int bits, bool trunc)
 
 int fx_compare(struct fx_ctx *x, struct fx80 a, struct fx80 b, bool quiet)
 {
+    int res;
+    if (fx_compare_fast(a, b, &res))
+        return res;
     enum fx_class ca = fx_check(x, a), cb = fx_check(x, b);
     if (ca == FXC_UNSUPPORTED || cb == FXC_UNSUPPORTED)
         return 2;

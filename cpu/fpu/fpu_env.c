@@ -58,19 +58,19 @@ void fpu_update_es(struct cpu *c)
     }
 }
 
-bool fpu_commit(struct cpu *c, const struct fx_ctx *x, bool mem_dest)
+bool fpu_commit_slow(struct cpu *c, uint16_t flags, bool up, bool mem_dest)
 {
     struct fpu *f = &c->fpu;
-    uint16_t unmasked = x->flags & ~f->cw & FSW_EXC;
+    uint16_t unmasked = flags & ~f->cw & FSW_EXC;
     if (unmasked & (FSW_IE | FSW_DE | FSW_ZE)) {
         /* Pre-computation exceptions: nothing is computed, so no PE, UE,
          * OE or round-up either (SDM 1 §4.9.2). */
-        f->sw = (uint16_t)((f->sw & ~FSW_C1) | (x->flags & (FSW_IE | FSW_DE | FSW_ZE)));
+        f->sw = (uint16_t)((f->sw & ~FSW_C1) | (flags & (FSW_IE | FSW_DE | FSW_ZE)));
         fpu_update_es(c);
         return false;
     }
-    f->sw = (uint16_t)((f->sw & ~FSW_C1) | x->flags | (x->up ? FSW_C1 : 0));
-    if (x->flags)
+    f->sw = (uint16_t)((f->sw & ~FSW_C1) | flags | (up ? FSW_C1 : 0));
+    if (flags)
         fpu_update_es(c);
     if (mem_dest && (unmasked & (FSW_OE | FSW_UE)))
         return false;

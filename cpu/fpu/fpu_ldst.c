@@ -163,7 +163,14 @@ void fpu_load_store_mem(struct cpu *c, const struct insn *i, uint32_t ea)
     struct fx_ctx x = fpu_ctx(c);
     int seg = i->ea_seg;
     switch (esc << 3 | i->reg) {
-    case 1 << 3 | 0: load_push(c, &x, fx_from_f32(&x, cpu_read(c, seg, ea, 4))); return;
+    case 1 << 3 | 0: {
+        uint32_t v = cpu_read(c, seg, ea, 4);
+        struct fx80 r;
+        if (!fx_from_f32_fast(v, &r))
+            r = fx_from_f32(&x, v);
+        load_push(c, &x, r);
+        return;
+    }
     case 1 << 3 | 2: store_float(c, i, ea, 4, false); return;
     case 1 << 3 | 3: store_float(c, i, ea, 4, true); return;
     case 1 << 3 | 4: fpu_fldenv(c, i, ea); return;
@@ -175,7 +182,14 @@ void fpu_load_store_mem(struct cpu *c, const struct insn *i, uint32_t ea)
     case 3 << 3 | 3: store_int(c, i, ea, 32, true); return;
     case 3 << 3 | 5: load_push(c, &x, fpu_read80(c, i, ea)); return;
     case 3 << 3 | 7: store_float(c, i, ea, 10, true); return;
-    case 5 << 3 | 0: load_push(c, &x, fx_from_f64(&x, fpu_read64(c, i, ea))); return;
+    case 5 << 3 | 0: {
+        uint64_t v = fpu_read64(c, i, ea);
+        struct fx80 r;
+        if (!fx_from_f64_fast(v, &r))
+            r = fx_from_f64(&x, v);
+        load_push(c, &x, r);
+        return;
+    }
     case 5 << 3 | 2: store_float(c, i, ea, 8, false); return;
     case 5 << 3 | 3: store_float(c, i, ea, 8, true); return;
     case 5 << 3 | 4: fpu_frstor(c, i, ea); return;

@@ -15,15 +15,45 @@ static struct fx80 arith_do(struct fx_ctx *x, int kind, struct fx80 a, struct fx
     }
 }
 
-/* ST(dst) = ST(dst) op src (or src op ST(dst) when rev), then pop. The
- * x87's flags of a memory operand's conversion arrive in x. */
-static void arith(struct cpu *c, struct fx_ctx *x, int kind, bool rev, int dst, struct fx80 src, bool pop)
+/* R(pd) = a op b, then pop, by the general functions; `flags` are those
+ * of a memory operand's conversion. */
+static __attribute__((noinline)) void arith_general(struct cpu *c, uint16_t flags, int kind, int pd,
+                                                    struct fx80 a, struct fx80 b, bool pop)
 {
-    struct fx80 a = fpu_st(c, dst), r;
-    r = rev ? arith_do(x, kind, src, a) : arith_do(x, kind, a, src);
-    if (!fpu_commit(c, x, false))
+    struct fx_ctx x = fpu_ctx(c);
+    x.flags = flags;
+    struct fx80 r = arith_do(&x, kind, a, b);
+    if (!fpu_commit(c, &x, false))
         return;
-    fpu_write_st(c, dst, r);
+    c->fpu.st[pd] = r;
+    fpu_set_tag(c, pd, fpu_tag_of(r));
+    if (pop)
+        fpu_pop(c);
+}
+
+/* The same with the fast paths inline, where the context stays in
+ * registers. */
+FX_INLINE void arith(struct cpu *c, uint16_t flags, int kind, int pd, struct fx80 a, struct fx80 b, bool pop)
+{
+    struct fx_ctx x = fpu_ctx(c);
+    x.flags = flags;
+    struct fx80 r;
+    bool done;
+    if (kind == AR_MUL)
+        done = fx_mul_fast(&x, a, b, &r);
+    else if (kind == AR_DIV)
+        done = fx_div_fast(&x, a, b, &r);
+    else
+        done = fx_add_fast(&x, a, b, kind == AR_SUB, &r);
+    if (!done) {
+        arith_general(c, flags, kind, pd, a, b, pop);
+        return;
+    }
+    if (!fpu_commit(c, &x, false))
+        return;
+    c->fpu.st[pd] = r;
+    /* A fast result is normal or zero. */
+    fpu_set_tag(c, pd, r.sig ? FTAG_VALID : FTAG_ZERO);
     if (pop)
         fpu_pop(c);
 }
@@ -46,7 +76,9 @@ static void compare(struct cpu *c, struct fx80 b, bool b_empty, bool quiet, int 
         if (!go)
             return;
     } else {
-        int r = fx_compare(x, fpu_st(c, 0), b, quiet);
+        int r;
+        if (!fx_compare_fast(fpu_st(c, 0), b, &r))
+            r = fx_compare(x, fpu_st(c, 0), b, quiet);
         x->up = false;
         /* The condition codes are set even when an unmasked exception
          * stops the pop. */
@@ -97,25 +129,26 @@ static bool reg_operands_ok(struct cpu *c, int dst, int src, bool pop)
     return false;
 }
 
-static void esc_arith_reg(struct cpu *c, const struct insn *i, int esc)
+static __attribute__((noinline)) void esc_arith_reg(struct cpu *c, const struct insn *i, int esc)
 {
     int op = i->reg, sti = i->rm;
-    struct fx_ctx x = fpu_ctx(c);
     if (op == 2 || op == 3) { /* FCOM/FCOMP (D8, and the DC/DE aliases) */
+        struct fx_ctx x = fpu_ctx(c);
         compare(c, fpu_st(c, sti), fpu_empty(c, sti), false, op == 3 ? 1 : 0, &x);
         return;
     }
     static const int kinds[8] = {AR_ADD, AR_MUL, 0, 0, AR_SUB, AR_SUB, AR_DIV, AR_DIV};
     bool pop = esc == 6;
-    if (esc == 0) {
-        if (reg_operands_ok(c, 0, sti, false))
-            arith(c, &x, kinds[op], op & 1, 0, fpu_st(c, sti), false);
-    } else {
-        /* DC/DE: ST(i) is the destination and the R forms swap (SDM 2 FSUB). */
-        bool rev = op >= 4 && !(op & 1);
-        if (reg_operands_ok(c, sti, 0, pop))
-            arith(c, &x, kinds[op], rev, sti, fpu_st(c, 0), pop);
+    /* DC/DE: ST(i) is the destination and the R forms swap (SDM 2 FSUB). */
+    int dst = esc == 0 ? 0 : sti, src = esc == 0 ? sti : 0;
+    bool rev = esc == 0 ? op & 1 : op >= 4 && !(op & 1);
+    int top = fpu_top(c), pd = (top + dst) & 7, ps = (top + src) & 7;
+    if (fpu_tag(c, pd) == FTAG_EMPTY || fpu_tag(c, ps) == FTAG_EMPTY) {
+        reg_operands_ok(c, dst, src, pop);
+        return;
     }
+    struct fx80 a = c->fpu.st[rev ? ps : pd], b = c->fpu.st[rev ? pd : ps];
+    arith(c, 0, kinds[op], pd, a, b, pop);
 }
 
 /* D8/DA/DC/DE with a memory operand: the arithmetic group on m32fp,
@@ -125,9 +158,19 @@ static void esc_arith_mem(struct cpu *c, const struct insn *i, int esc, uint32_t
     struct fx_ctx x = fpu_ctx(c), xc = x;
     struct fx80 src;
     switch (esc) {
-    case 0: src = fx_from_f32(&xc, cpu_read(c, i->ea_seg, ea, 4)); break;
+    case 0: {
+        uint32_t v = cpu_read(c, i->ea_seg, ea, 4);
+        if (!fx_from_f32_fast(v, &src))
+            src = fx_from_f32(&xc, v);
+        break;
+    }
     case 2: src = fx_from_i64((int32_t)cpu_read(c, i->ea_seg, ea, 4)); break;
-    case 4: src = fx_from_f64(&xc, fpu_read64(c, i, ea)); break;
+    case 4: {
+        uint64_t v = fpu_read64(c, i, ea);
+        if (!fx_from_f64_fast(v, &src))
+            src = fx_from_f64(&xc, v);
+        break;
+    }
     default: src = fx_from_i64((int16_t)cpu_read(c, i->ea_seg, ea, 2)); break;
     }
     int op = i->reg;
@@ -158,7 +201,9 @@ static void esc_arith_mem(struct cpu *c, const struct insn *i, int esc, uint32_t
         return;
     }
     static const int kinds[8] = {AR_ADD, AR_MUL, 0, 0, AR_SUB, AR_SUB, AR_DIV, AR_DIV};
-    arith(c, &x, kinds[op], op & 1, 0, src, false);
+    int top = fpu_top(c);
+    struct fx80 st0 = c->fpu.st[top];
+    arith(c, x.flags, kinds[op], top, op & 1 ? src : st0, op & 1 ? st0 : src, false);
 }
 
 /* A one-operand op on ST(0) with the usual empty-register response. */
@@ -234,7 +279,7 @@ static void set_c2(struct cpu *c, bool on)
 }
 
 /* D9 E0-FF: the one-byte-operand group. */
-static void esc_d9_misc(struct cpu *c, const struct insn *i)
+static __attribute__((noinline)) void esc_d9_misc(struct cpu *c, const struct insn *i)
 {
     uint8_t m = i->modrm;
     struct fx_ctx x = fpu_ctx(c);
@@ -514,7 +559,7 @@ static void fcmov(struct cpu *c, const struct insn *i, int esc)
         fpu_write_st(c, 0, fpu_st(c, i->rm));
 }
 
-static void esc_reg(struct cpu *c, const struct insn *i, int esc)
+static __attribute__((noinline)) void esc_reg(struct cpu *c, const struct insn *i, int esc)
 {
     int reg = i->reg, rm = i->rm;
     switch (esc) {
@@ -628,7 +673,7 @@ static bool is_nowait(int esc, const struct insn *i)
     return (esc == 3 && i->reg == 4 && i->rm <= 4) || (esc == 7 && i->reg == 4 && i->rm == 0);
 }
 
-static bool is_control(int esc, const struct insn *i)
+static inline bool is_control(int esc, const struct insn *i)
 {
     if (i->mod != 3)
         return (esc == 1 && i->reg >= 4) || (esc == 5 && (i->reg == 4 || i->reg >= 6));
@@ -644,33 +689,17 @@ static void esc_absent(struct cpu *c)
         cpu_exception(c, EXC_NM, EXC_NO_ERR);
 }
 
-void op_esc(struct cpu *c, const struct insn *i)
+/* The memory forms: the operand pointer, then the operation. */
+static __attribute__((noinline)) void esc_mem(struct cpu *c, const struct insn *i, int esc)
 {
-    if (!fpu_present(c)) {
-        esc_absent(c);
-        return;
-    }
-    /* SDM 3A §2.5 (CR0.EM, CR0.TS): any ESC raises #NM. */
-    if (c->cr[0] & (CR0_EM | CR0_TS))
-        cpu_exception(c, EXC_NM, EXC_NO_ERR);
-    int esc = i->op & 7;
-    if (!is_nowait(esc, i) && !fpu_check_pending(c))
-        return;
-    bool mem = i->mod != 3;
-    uint32_t ea = mem ? insn_ea(c, i) : 0;
+    uint32_t ea = insn_ea(c, i);
     if (!is_control(esc, i)) {
         struct fpu *f = &c->fpu;
         f->fip = c->insn_eip;
         f->fcs = c->seg[S_CS].sel;
         f->fop = (uint16_t)((esc << 8) | i->modrm);
-        if (mem) {
-            f->fdp = ea;
-            f->fds = c->seg[i->ea_seg].sel;
-        }
-    }
-    if (!mem) {
-        esc_reg(c, i, esc);
-        return;
+        f->fdp = ea;
+        f->fds = c->seg[i->ea_seg].sel;
     }
     switch (esc) {
     case 0:
@@ -679,4 +708,47 @@ void op_esc(struct cpu *c, const struct insn *i)
     case 6: esc_arith_mem(c, i, esc, ea); return;
     default: fpu_load_store_mem(c, i, ea); return;
     }
+}
+
+static inline void esc_run(struct cpu *c, const struct insn *i, int esc)
+{
+    if (i->mod != 3) {
+        esc_mem(c, i, esc);
+        return;
+    }
+    if (!is_control(esc, i)) {
+        struct fpu *f = &c->fpu;
+        f->fip = c->insn_eip;
+        f->fcs = c->seg[S_CS].sel;
+        f->fop = (uint16_t)((esc << 8) | i->modrm);
+    }
+    esc_reg(c, i, esc);
+}
+
+/* The entry when something is unusual: no FPU, CR0.EM or TS set, an
+ * exception pending. */
+static __attribute__((noinline)) void esc_slow(struct cpu *c, const struct insn *i)
+{
+    int esc = i->op & 7;
+    if (!fpu_present(c)) {
+        esc_absent(c);
+        return;
+    }
+    /* SDM 3A §2.5 (CR0.EM, CR0.TS): any ESC raises #NM. */
+    if (c->cr[0] & (CR0_EM | CR0_TS))
+        cpu_exception(c, EXC_NM, EXC_NO_ERR);
+    if (!is_nowait(esc, i) && !fpu_check_pending(c))
+        return;
+    esc_run(c, i, esc);
+}
+
+void op_esc(struct cpu *c, const struct insn *i)
+{
+    /* The common case in one test: an FPU (fpu_present), CR0.EM and TS
+     * clear, no exception pending. */
+    if (UNLIKELY(c->model < CPU_486 || (c->cr[0] & (CR0_EM | CR0_TS)) || (c->fpu.sw & FSW_ES))) {
+        esc_slow(c, i);
+        return;
+    }
+    esc_run(c, i, i->op & 7);
 }

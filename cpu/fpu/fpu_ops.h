@@ -4,7 +4,7 @@
 #define REX86_FPU_OPS_H
 
 #include "cpu/cpu_priv.h"
-#include "cpu/fpu/fpu_priv.h"
+#include "cpu/fpu/fpu_fast.h"
 
 static inline int fpu_top(const struct cpu *c)
 {
@@ -35,15 +35,14 @@ static inline struct fx80 fpu_st(const struct cpu *c, int i)
     return c->fpu.st[fpu_phys(c, i)];
 }
 
-/* The tag a value gets when written (SDM 1 §8.1.7). The register-stack
- * helpers below are inline: every x87 instruction runs several of them. */
+/* The tag a value gets when written (SDM 1 §8.1.7): fx_classify's answer,
+ * reduced to the three tags. The register-stack helpers below are inline:
+ * every x87 instruction runs several of them. */
 static inline int fpu_tag_of(struct fx80 v)
 {
-    switch (fx_classify(v)) {
-    case FXC_ZERO: return FTAG_ZERO;
-    case FXC_NORMAL: return FTAG_VALID;
-    default: return FTAG_SPECIAL;
-    }
+    if (fx_is_normal(v))
+        return FTAG_VALID;
+    return !(v.se & 0x7FFF) && !v.sig ? FTAG_ZERO : FTAG_SPECIAL;
 }
 
 static inline void fpu_write_st(struct cpu *c, int i, struct fx80 v)
@@ -76,7 +75,18 @@ static inline struct fx_ctx fpu_ctx(const struct cpu *c)
 /* Merge an operation's flags into the status word and set C1 from its
  * rounding. Returns false when an unmasked exception forbids writing the
  * result: IE, DE, ZE always, OE and UE too for a memory destination. */
-bool fpu_commit(struct cpu *c, const struct fx_ctx *x, bool mem_dest);
+bool fpu_commit_slow(struct cpu *c, uint16_t flags, bool up, bool mem_dest);
+static inline bool fpu_commit(struct cpu *c, const struct fx_ctx *x, bool mem_dest)
+{
+    struct fpu *f = &c->fpu;
+    /* Nothing unmasked before or after, ES, B and FERR# clear: the flags
+     * and C1 go in and fpu_update_es would change nothing. */
+    if (!((x->flags | f->sw) & ~f->cw & FSW_EXC) && !(f->sw & (FSW_ES | FSW_B)) && !f->ferr) {
+        f->sw = (uint16_t)((f->sw & ~FSW_C1) | x->flags | (x->up ? FSW_C1 : 0));
+        return true;
+    }
+    return fpu_commit_slow(c, x->flags, x->up, mem_dest);
+}
 /* Recompute ES/B from the flags and masks, driving FERR# as needed. */
 void fpu_update_es(struct cpu *c);
 /* Stack underflow (reading an empty register) and overflow (pushing onto a

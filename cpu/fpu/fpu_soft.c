@@ -1,7 +1,7 @@
 /* Software 80-bit arithmetic for the x87: operand classes, rounding with
  * precision control and the masked/unmasked overflow and underflow
  * responses, and the basic operations add, multiply, divide, square root. */
-#include "cpu/fpu/fpu_priv.h"
+#include "cpu/fpu/fpu_fast.h"
 
 const struct fx80 fx_indefinite = {0xC000000000000000ull, 0xFFFF};
 
@@ -265,6 +265,8 @@ struct fx80 fx_add(struct fx_ctx *x, struct fx80 a, struct fx80 b, bool sub)
 {
     enum fx_class ca, cb;
     struct fx80 r;
+    if (fx_add_fast(x, a, b, sub, &r))
+        return r;
     if (dyadic_special(x, FX_DE_ADD, a, b, &ca, &cb, &r))
         return r;
     bool sa = fx_sign(a), sb = fx_sign(b) ^ sub;
@@ -306,6 +308,8 @@ struct fx80 fx_mul(struct fx_ctx *x, struct fx80 a, struct fx80 b)
 {
     enum fx_class ca, cb;
     struct fx80 r;
+    if (fx_mul_fast(x, a, b, &r))
+        return r;
     if (dyadic_special(x, FX_DE_MUL, a, b, &ca, &cb, &r))
         return r;
     bool s = fx_sign(a) ^ fx_sign(b);
@@ -325,6 +329,8 @@ struct fx80 fx_div(struct fx_ctx *x, struct fx80 a, struct fx80 b)
 {
     enum fx_class ca, cb;
     struct fx80 r;
+    if (fx_div_fast(x, a, b, &r))
+        return r;
     if (dyadic_special(x, FX_DE_DIV, a, b, &ca, &cb, &r))
         return r;
     bool s = fx_sign(a) ^ fx_sign(b);

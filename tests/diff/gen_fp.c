@@ -23,6 +23,87 @@ static void fld_double(struct gen *g, double v)
     fflags(g, FS_CC, FS_C023);
 }
 
+/* Push an 80-bit value through the scratch buffer, freeing ST(7) first so
+ * the load does not overflow the stack. */
+static void fld_fx80(struct gen *g, uint64_t sig, uint32_t exp, bool neg)
+{
+    uint32_t a = DIFF_SCRATCH + 16 * rn(g, 4);
+    b2(g, 0xC7DD); /* ffree st(7) */
+    b2(g, 0x05C7); /* mov dword [a], lo */
+    b4(g, a);
+    b4(g, (uint32_t)sig);
+    b2(g, 0x05C7);
+    b4(g, a + 4);
+    b4(g, (uint32_t)(sig >> 32));
+    b1(g, 0x66); /* mov word [a + 8], se */
+    b2(g, 0x05C7);
+    b4(g, a + 8);
+    b2(g, exp | (neg ? 0x8000u : 0));
+    b2(g, 0x2DDB); /* fld tword [a] */
+    b4(g, a);
+    fflags(g, FS_CC, FS_C023);
+}
+
+/* A significand that rounds interestingly: random, all ones (a round-up
+ * carries out), the integer bit alone, or halfway cases at PC 24/53/64. */
+static uint64_t edge_sig(struct gen *g)
+{
+    switch (rn(g, 6)) {
+    case 0: return ~0ull;
+    case 1: return 1ull << 63;
+    case 2: return ((rnd(g) | 1ull << 63) & ~0ull << 39) | 1ull << 39;
+    case 3: return ((rnd(g) | 1ull << 63) & ~0ull << 10) | 1ull << 10;
+    case 4: return (rnd(g) | 1ull << 63) & ~1ull;
+    default: return rnd(g) | 1ull << 63;
+    }
+}
+
+static uint32_t clamp_exp(int32_t e)
+{
+    return e < 1 ? 1 : e > 0x7FFE ? 0x7FFE : (uint32_t)e;
+}
+
+/* Arithmetic whose result lands at the edges of the exponent range (biased
+ * 0-2 and 7FFCh-7FFFh, before and after rounding), under any PC and RC:
+ * where the fast paths of cpu/fpu hand over to the general ones. */
+static void g_edge_arith(struct gen *g)
+{
+    static const uint32_t pc[3] = {0, 2, 3};
+    uint32_t cw = 0x40 | (chance(g, 10) ? rn(g, 64) : 0x3F) | pc[rn(g, 3)] << 8 | rn(g, 4) << 10;
+    struct opnd m = gen_mem(g, 2, 0);
+    b1(g, 0x66); /* mov word [m], cw; fldcw [m] */
+    b1(g, 0xC7);
+    gen_modrm(g, 0, &m);
+    b2(g, cw);
+    b1(g, 0xD9);
+    gen_modrm(g, 5, &m);
+    fflags(g, FS_CC, FS_CC);
+    int32_t target = chance(g, 50) ? 1 : 0x7FFD, delta = (int32_t)rn(g, 5) - 2, ea, eb;
+    uint32_t op = rn(g, 8); /* FADD FMUL - - FSUB FSUBR FDIV FDIVR */
+    if (op == 2 || op == 3)
+        op = 0;
+    if (op == 1) { /* the product's exponent is ea + eb - 16383 (+1) */
+        ea = target == 1 ? 16382 - (int32_t)rn(g, 32) : 16384 + (int32_t)rn(g, 32);
+        eb = target + delta - ea + 16383;
+    } else if (op >= 6) { /* the quotient's is ea - eb + 16383 (-1) */
+        ea = target == 1 ? 1 + (int32_t)rn(g, 32) : 0x7FFE - (int32_t)rn(g, 32);
+        eb = ea + 16383 - target - delta;
+    } else {
+        ea = target + delta;
+        eb = ea - (int32_t)rn(g, 3);
+    }
+    fld_fx80(g, edge_sig(g), clamp_exp(eb), chance(g, 50));
+    fld_fx80(g, edge_sig(g), clamp_exp(ea), chance(g, 50));
+    if (chance(g, 50)) {
+        b1(g, 0xD8); /* ST(0) = ST(0) op ST(1) */
+        b1(g, 0xC1 | op << 3);
+    } else {
+        b1(g, 0xDE); /* ST(1) = ST(1) op ST(0), pop */
+        b1(g, 0xC1 | op << 3);
+    }
+    fflags(g, FS_CC, FS_C023);
+}
+
 /* Make the condition codes defined before something reads them: FTST
  * writes all four. */
 static void need_fsw(struct gen *g)
@@ -331,6 +412,7 @@ void gen_x87(struct gen *g, bool trans)
             fflags(g, FS_CC, 0);
         }
         break;
+    case 17: g_edge_arith(g); break;
     default: gen_int(g); break;
     }
 }
