@@ -85,12 +85,15 @@ void emit_st(struct emit *e, size_t off, int t, int size);
 void emit_st_imm(struct emit *e, size_t off, uint32_t v, int size);
 void emit_imm(struct emit *e, int t, uint32_t v);
 void emit_mov(struct emit *e, int dst, int src);
-/* The guest's general registers, cached in host registers across a block:
- * loaded on first use, written back before anything outside the block's
- * code reads the CPU state (a handler call, a slow path, an exit), and
- * forgotten after a call, which may change them. n is the register number;
- * with size 1, n = 4..7 names AH..BH as in ModRM. None of these touch the
- * host flags. */
+/* The guest's general registers, held in host registers: written back
+ * before anything outside generated code reads the CPU state (a handler
+ * call, a slow path, an exit to the dispatcher) and forgotten after a
+ * call, which may change them, then loaded again on first use. Between
+ * chained blocks all eight stay in host registers: the prologue loads them,
+ * a chained or table exit loads any that are missing, and a block entered
+ * that way counts all eight as changed. n is the register number; with
+ * size 1, n = 4..7 names AH..BH as in ModRM. None of these touch the host
+ * flags. */
 void emit_gr_ld(struct emit *e, int t, int n, int size, bool sign); /* t = n, extended */
 void emit_gr_st(struct emit *e, int n, int t, int size);            /* n = low bytes of t */
 void emit_gr_st_imm(struct emit *e, int n, uint32_t v, int size);
@@ -98,6 +101,8 @@ void emit_gr_st_a(struct emit *e, int n, int size);   /* n = A */
 void emit_a_gr(struct emit *e, int n, int32_t delta); /* A = n + delta */
 /* Write the changed registers back to the CPU state (they stay cached). */
 void emit_gr_flush(struct emit *e);
+/* Load those not held (before a branch between exits). */
+void emit_gr_load_all(struct emit *e);
 
 /* Instruction bookkeeping: insn_eip, insn_esp, next_eip and eip; reads ESP
  * from the CPU state, so the registers must have been flushed. */
@@ -116,6 +121,9 @@ void emit_a_add_field(struct emit *e, size_t off);
  * bytes (a write lookup also serves a read-modify-write); on a miss run the
  * stub. On a hit P points at the bytes. Clobbers host flags. */
 void emit_tlb(struct emit *e, bool write, int size, const struct emit_stub *stub);
+/* Jump to the instruction's slow path (`stub`) when cc holds on the host
+ * flags. */
+void emit_jcc_stub(struct emit *e, int cc, const struct emit_stub *stub);
 /* The instruction's code ends here: its stubs resume at this point. */
 void emit_insn_end(struct emit *e);
 void emit_ldp(struct emit *e, int t, int size);  /* t = [P], zero-extended */
@@ -179,11 +187,11 @@ void emit_bind(struct emit *e, size_t label);
 void emit_exit_if_set8(struct emit *e, size_t off, int pending);
 /* Leave the block for the dispatcher. */
 void emit_exit(struct emit *e);
-/* A chainable exit to a block at the same page: slot number returned. The
- * caller has stored EIP and counted the instructions; the jump is taken
- * only while cycles remain (host flags from emit_count) and no interrupt,
- * NMI or exit request is pending. */
-int emit_exit_chain(struct emit *e);
+/* A chainable exit to guest EIP `eip` in the same page: slot number
+ * returned. The caller has counted the instructions; the jump is taken only
+ * while cycles remain (host flags from emit_count) and no interrupt, NMI or
+ * exit request is pending. EIP is stored only when it is not. */
+int emit_exit_chain(struct emit *e, uint32_t eip);
 
 /* Leave after a near indirect branch (EIP in the CPU state): count
  * `pending` instructions and, while cycles remain, nothing is pending (and,

@@ -50,6 +50,7 @@ static int hreg(int t)
 
 /* The host register of guest register n (EAX..EDI). */
 static const int gr_host[8] = {R8, R9, R10, R11, RSI, RBP, RDI, RDX};
+static void gr_load_mask(struct emit *e, unsigned mask);
 
 static void put(struct emit *e, const void *p, size_t n)
 {
@@ -208,7 +209,11 @@ void emit_prologue(struct emit *e)
     put(e, "\x41\x57", 2);         /* push r15 */
     put(e, "\x48\x83\xec\x08", 4); /* sub rsp, 8: calls see rsp 16-aligned */
     put(e, "\x48\x89\xfb", 3);     /* mov rbx, rdi */
+    gr_load_mask(e, 0xFF);
     e->entry_chain = e->pos;
+    /* Chained blocks arrive with all eight held, any of them changed. */
+    e->gr_loaded = 0xFF;
+    e->gr_dirty = 0xFF;
 }
 
 /* The guest registers in host registers. */
@@ -255,6 +260,12 @@ void emit_gr_flush(struct emit *e)
 {
     gr_store_mask(e, e->gr_dirty);
     e->gr_dirty = 0;
+}
+
+void emit_gr_load_all(struct emit *e)
+{
+    gr_load_mask(e, ~e->gr_loaded & 0xFFu);
+    e->gr_loaded = 0xFF;
 }
 
 /* After a call: the handler may have changed any of them. */
@@ -440,6 +451,20 @@ void emit_tlb(struct emit *e, bool write, int size, const struct emit_stub *stub
     size_t at = jump_rel32(e, "\x0f\x85", 2);        /* jne stub */
     op(e, 8, "\x8b", 1, R15, M(RAX, 8));             /* mov r15, addend */
     op(e, 8, "\x03", 1, R15, R(R14));                /* add r15, r14 */
+    if (e->nstubs >= EMIT_MAX_STUBS) {
+        e->overflow = true;
+        return;
+    }
+    struct emit_stub *s = &e->stubs[e->nstubs++];
+    *s = *stub;
+    s->patch = at;
+    s->gr_dirty = e->gr_dirty;
+}
+
+void emit_jcc_stub(struct emit *e, int cc, const struct emit_stub *stub)
+{
+    char opc[2] = {0x0F, (char)(0x80 + cc)};
+    size_t at = jump_rel32(e, opc, 2);
     if (e->nstubs >= EMIT_MAX_STUBS) {
         e->overflow = true;
         return;
@@ -706,17 +731,16 @@ static void pending_check_tail(struct emit *e, size_t check, size_t go_on, size_
     patch_to(e, j3, go_on);
 }
 
-int emit_exit_chain(struct emit *e)
+int emit_exit_chain(struct emit *e, uint32_t eip)
 {
     if (e->nexits >= EMIT_MAX_EXITS) {
         e->overflow = true;
         return 0;
     }
     int slot = e->nexits++;
-    if (e->gr_dirty) { /* the caller flushes before emit_count */
-        e->overflow = true;
-        return 0;
-    }
+    /* The next block wants all eight; the code after this exit (the other
+     * side of a Jcc) still sees the registers as they were. */
+    gr_load_mask(e, ~e->gr_loaded & 0xFFu);
     size_t out1 = emit_jcc_fwd(e, 0xE); /* jle: no cycles left */
     size_t check = pending_check(e);
     size_t chain = e->pos;
@@ -724,6 +748,8 @@ int emit_exit_chain(struct emit *e)
     size_t unlink = e->pos;
     emit_bind(e, out1);
     emit_bind(e, jmp);
+    gr_store_mask(e, e->gr_dirty);
+    emit_st_imm(e, offsetof(struct cpu, eip), eip, 4);
     mov_r_imm64(e, RAX, (uint64_t)(uintptr_t)e->tb);
     op(e, 8, "\x89", 1, RAX, S(offsetof(struct cpu, jit_from)));
     emit_st_imm(e, offsetof(struct cpu, jit_slot), (uint32_t)slot, 1);
@@ -739,7 +765,7 @@ void emit_exit_lookup(struct emit *e, int pending, uint32_t cs_base, uint32_t hf
 {
     size_t out[8];
     int nout = 0;
-    emit_gr_flush(e);
+    gr_load_mask(e, ~e->gr_loaded & 0xFFu); /* the next block wants all eight */
     emit_count(e, pending);
     out[nout++] = emit_jcc_fwd(e, 0xE); /* jle: no cycles left */
     size_t check = pending_check(e);
@@ -755,7 +781,7 @@ void emit_exit_lookup(struct emit *e, int pending, uint32_t cs_base, uint32_t hf
         op(e, 4, "\x8d", 1, R14, M(R14, (int32_t)cs_base));
     op(e, 4, "\x89", 1, R14, R(RAX));
     put(e, "\xc1\xe8\x0c", 3);        /* shr eax, 12 */
-    op(e, 4, "\x89", 1, RAX, R(RDX)); /* edx = page number */
+    op(e, 4, "\x89", 1, RAX, R(R13)); /* r13d = page number */
     put(e, "\x25", 1);
     put32(e, TLB_SIZE - 1);
     put(e, "\xc1\xe0\x04", 3); /* shl eax, 4 */
@@ -769,7 +795,7 @@ void emit_exit_lookup(struct emit *e, int pending, uint32_t cs_base, uint32_t hf
     op(e, 8, "\x03", 1, R15, R(R14)); /* r15 = host address */
     /* The table entry: index (lin ^ lin >> bits) & mask, 32 bytes each. */
     op(e, 4, "\x89", 1, R14, R(RCX));
-    op(e, 4, "\x33", 1, RCX, R(RDX)); /* xor ecx, edx (lin >> 12) */
+    op(e, 4, "\x33", 1, RCX, R(R13)); /* xor ecx, r13d (lin >> 12) */
     put(e, "\x81\xe1", 2);
     put32(e, (1u << JIT_IBTC_BITS) - 1);
     put(e, "\x48\xc1\xe1\x05", 4); /* shl rcx, 5 */
@@ -790,6 +816,7 @@ void emit_exit_lookup(struct emit *e, int pending, uint32_t cs_base, uint32_t hf
     size_t out_pos = e->pos;
     for (int k = 0; k < nout; k++)
         emit_bind(e, out[k]);
+    gr_store_mask(e, e->gr_dirty);
     jmp_epilogue(e, "\xe9", 1);
     pending_check_tail(e, check, go_on, out_pos);
 }

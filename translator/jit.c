@@ -349,7 +349,8 @@ static struct tb *tb_translate(struct jit *j, struct cpu *c, uintptr_t host, uin
     if (dump_path) {
         FILE *df = fopen(dump_path, "ab");
         if (df) {
-            fprintf(df, "block eip=%08x guest=%u host=%zu:", tb->eip, tb->size, tb->code_size);
+            fprintf(df, "block eip=%08x guest=%u host=%zu off=%zx:", tb->eip, tb->size, tb->code_size,
+                    (size_t)code_off);
             for (size_t k = 0; k < tb->code_size; k++)
                 fprintf(df, " %02x", j->cb.rw[code_off + k]);
             fprintf(df, "\n");

@@ -46,6 +46,7 @@ enum plan {
     P_MOVA,
     P_LEAVE,
     P_SHV,
+    P_FPU,
 };
 
 /* Flag classes for liveness: CF on its own (INC/DEC keep it), the rest. */
@@ -189,6 +190,45 @@ static bool pure_helper(const struct insn *i, op_fn fn)
         fn == op_xchg)
         return i->mod == 3 && !i->lock;
     return false;
+}
+
+/* x87 instructions the block may call op_esc for directly once it has
+ * checked that nothing makes them fault: no #NM (CR0.EM/TS), no pending
+ * unmasked exception (#MF, FERR#), a memory operand that hits the TLB.
+ * Returns the memory operand's size (negative for a store), 0 for a
+ * register form, or 99 when the form is not one of these (control
+ * instructions, the rarer encodings and those that are #UD). */
+#define FPU_NO 99
+static int fpu_form(const struct insn *i, enum cpu_model model)
+{
+    int esc = i->op & 7, reg = i->reg, m = i->modrm;
+    if (i->mod != 3) {
+        static const int8_t arith[8] = {4, 0, 4, 0, 8, 0, 2, 0}; /* D8 DA DC DE: every reg */
+        if (arith[esc])
+            return arith[esc];
+        static const int8_t ldst[8][8] = {
+            [1] = {4, 0, -4, -4, 0, 0, 0, 0},    /* D9: FLD FST FSTP m32fp */
+            [3] = {4, 0, -4, -4, 0, 10, 0, -10}, /* DB: FILD FIST FISTP m32int, FLD FSTP m80 */
+            [5] = {8, 0, -8, -8, 0, 0, 0, 0},    /* DD: FLD FST FSTP m64fp */
+            [7] = {2, 0, -2, -2, 0, 8, 0, -8},   /* DF: FILD FIST FISTP m16int, FILD FISTP m64int */
+        };
+        return ldst[esc][reg] ? ldst[esc][reg] : FPU_NO;
+    }
+    bool p6 = model >= CPU_PENTIUM2;
+    switch (esc) {
+    case 0:
+    case 4: return 0;
+    case 1:
+        return (m <= 0xCF || m == 0xE0 || m == 0xE1 || m == 0xE4 || m == 0xE5 || (m >= 0xE8 && m <= 0xEE) ||
+                m >= 0xF0)
+                   ? 0
+                   : FPU_NO;
+    case 2: return m == 0xE9 ? 0 : FPU_NO;                                    /* FUCOMPP */
+    case 3: return p6 && m >= 0xE8 && m <= 0xF7 ? 0 : FPU_NO;                 /* FUCOMI FCOMI */
+    case 5: return m <= 0xC7 || (m >= 0xD0 && m <= 0xEF) ? 0 : FPU_NO;        /* FFREE FST FSTP FUCOM(P) */
+    case 6: return m <= 0xCF || m == 0xD9 || m >= 0xE0 ? 0 : FPU_NO;          /* arith-and-pop, FCOMPP */
+    default: return m == 0xE0 || (p6 && m >= 0xE8 && m <= 0xF7) ? 0 : FPU_NO; /* FNSTSW AX, FUCOMIP FCOMIP */
+    }
 }
 
 static enum plan plan_of(const struct insn *i, op_fn fn, uint32_t hf)
@@ -336,13 +376,13 @@ static void lf_result(struct tr *t, int lfop, int size)
 static void exit_to(struct tr *t, int k, uint32_t target)
 {
     struct tb *tb = t->tb;
-    emit_gr_flush(&t->e);
-    emit_st_imm(&t->e, OFF(eip), target, 4);
-    emit_count(&t->e, k + 1 - t->synced);
     if (((tb->cs_base + target) & ~0xFFFu) == (tb->lin_pc & ~0xFFFu) && t->e.nexits < TB_MAX_EXITS) {
-        int slot = emit_exit_chain(&t->e);
+        emit_count(&t->e, k + 1 - t->synced);
+        int slot = emit_exit_chain(&t->e, target);
         tb->jmp_eip[slot] = target;
     } else {
+        emit_st_imm(&t->e, OFF(eip), target, 4);
+        emit_count(&t->e, k + 1 - t->synced);
         emit_exit(&t->e);
     }
 }
@@ -503,6 +543,7 @@ static void plan_flags(enum plan p, const struct insn *i, uint32_t *reads, uint3
         *reads = FL_ALL;
         *writes = FL_ALL;
         break;
+    case P_FPU: *reads = FL_ALL; break; /* its slow path may fault */
     case P_INCDEC:
         *reads = FL_CF;
         *writes = FL_OTH;
@@ -611,6 +652,9 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
             fn = op_ud;
         fns[n] = fn;
         plans[n] = plan_of(i, fn, tb->hflags);
+        if (fn == op_esc && fpu_present(c) && fpu_form(i, c->model) != FPU_NO &&
+            (i->mod == 3 || seg_flat(tb->hflags, i->ea_seg) || seg_wide(tb->hflags, i->ea_seg)))
+            plans[n] = P_FPU;
         eips[n] = tb->eip + off;
         off += (uint32_t)len;
         n++;
@@ -656,6 +700,32 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
         bool keep_hostf = false;
         switch (plans[k]) {
         case P_HELPER: gen_helper(&t, k, i, fn, eip, next, ibtc, prof); break;
+        case P_FPU: {
+            /* Straight into op_esc when nothing can make it fault; else the
+             * slow path runs it with the full bookkeeping. */
+            int form = fpu_form(i, c->model);
+            emit_test_field(e, OFF(cr[0]), CR0_EM | CR0_TS);
+            emit_jcc_stub(e, CC_NE, &s);
+            emit_test_field(e, OFF(fpu.sw), FSW_ES);
+            emit_jcc_stub(e, CC_NE, &s);
+            if (i->mod != 3) {
+                tr_ea(&t, i);
+                tr_tlb(&t, form < 0, form < 0 ? -form : form, &s);
+            }
+            emit_st_imm(e, OFF(insn_eip), eip, 4); /* the x87's FIP */
+            if (prof) {
+                int row = i->op * 8 + ((i->info->attr & A_GROUP) ? i->reg : 0);
+                prof->mnem[row] = i->info->mnem;
+                prof->group[row] = (i->info->attr & A_GROUP) != 0;
+                emit_inc64(e, &prof->helper[row]);
+            }
+            emit_call_op(e, fn, i);
+            /* FCOMI and friends leave the flags in eflags; the others keep
+             * them (the lazy state is in memory, where the call left it). */
+            bool fcomi = i->mod == 3 && (i->op == 0xDB || i->op == 0xDF) && i->modrm >= 0xE8;
+            t.kind = fcomi ? K_EFLAGS : LF_NONE;
+            break;
+        }
         case P_MOVA: {
             int size = insn_bsize(i);
             tr_ea(&t, i);
@@ -783,7 +853,7 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
             break;
         case P_JCC: {
             int hc = cond(&t, i->op & 0xF);
-            emit_gr_flush(e); /* once, for both exits */
+            emit_gr_load_all(e); /* once, for both exits */
             size_t taken = emit_jcc_fwd(e, hc);
             exit_to(&t, k, next);
             emit_bind(e, taken);

@@ -10,7 +10,7 @@
 #include "cpu/decode.h"
 
 #define TB_MAX_INSNS  32
-#define TB_MAX_CODE   (TB_MAX_INSNS * 320 + 256)
+#define TB_MAX_CODE   (TB_MAX_INSNS * 768 + 512)
 #define TB_MAX_EXITS  2
 #define JIT_MAX_INSNS (1 << 20)
 #define TB_NO_PAGE    0xFFFFFFFFu

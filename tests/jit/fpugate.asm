@@ -1,0 +1,145 @@
+; tests/jit/fpugate.asm: translated code calls the x87 handler directly only
+; when the instruction cannot fault; otherwise it takes the full path. Hot
+; loops of x87 instructions (register and memory forms) run with CR0.TS set
+; (#NM before the first one, SDM 3A §2.5), with an unmasked exception
+; pending and CR0.NE set (#MF at the next waiting instruction, SDM 1
+; §8.6), and with a memory operand on a page that is not present (#PF);
+; each handler fixes the cause and the instruction runs again. Counts and
+; results must be those of the interpreter, and the stack where it was: a
+; PUSH just before each faulting instruction (translated inline, without
+; the bookkeeping of a handler call) must be the ESP the fault restores.
+%define TEST_NAME "fpugate"
+%include "rom.inc"
+%include "pm.inc"
+%include "jit.inc"
+
+NM_N            equ 0xB000            ; #NM count
+MF_N            equ 0xB004            ; #MF count
+PF_N            equ 0xB008            ; #PF count
+RESULT          equ 0xB010            ; an FST destination
+ONE             equ 0xB020            ; 1.0 as m32fp
+CW_ZE           equ 0xB024            ; control word with ZE unmasked
+CW_DEF          equ 0xB028            ; 0x037F
+FAR_VAR         equ 0x400000          ; m32fp at 4M, mapped by the #PF handler
+
+main:
+    jmp pm_enter
+
+bits 32
+pm_main:
+    JIT_INIT
+    IDT_GATE 7, nm_handler, ACC_INTGATE
+    IDT_GATE 14, pf_handler, ACC_INTGATE
+    IDT_GATE 16, mf_handler, ACC_INTGATE
+    mov dword [ONE], 0x3F800000
+    mov word [CW_ZE], 0x037B
+    mov word [CW_DEF], 0x037F
+    mov eax, cr0
+    or eax, 0x20                      ; CR0.NE: #MF, not FERR#
+    and eax, ~0x4                     ; no EM
+    mov cr0, eax
+    fninit
+
+    ; ---- #NM: CR0.TS set before every round; the first x87 instruction
+    ; faults once, the handler clears TS.
+    mov dword [NM_N], 0
+    mov edi, 0
+.nm_round:
+    mov eax, cr0
+    or eax, 0x8                       ; CR0.TS
+    mov cr0, eax
+    mov ebp, esp
+    push dword 0x1234
+    fld1                              ; #NM here
+    fadd st0, st0
+    fadd dword [ONE]
+    fstp dword [RESULT]
+    pop eax
+    CHK eax, 0x1234, "nm: the word pushed before the fault"
+    mov ecx, esp
+    CHK ecx, ebp, "nm: ESP"
+    inc edi
+    cmp edi, HOT
+    jb .nm_round
+    CHK [NM_N], HOT, "nm: one #NM a round"
+    CHK [RESULT], 0x40400000, "nm: 1 + 1 + 1 = 3.0"
+
+    ; ---- #MF: 1/0 with ZE unmasked leaves ES set; the next waiting x87
+    ; instruction (register form, then memory form) faults first.
+    mov dword [MF_N], 0
+    mov edi, 0
+.mf_round:
+    fninit
+    fldcw [CW_ZE]
+    fldz
+    fld1
+    fdiv st0, st1                     ; ZE, unmasked: ST(0) stays 1.0
+    mov ebp, esp
+    push dword 0x1234
+    fadd st0, st0                     ; #MF here
+    pop eax
+    fdiv st0, st1                     ; ZE again
+    push dword 0x5678
+    fadd dword [ONE]                  ; #MF here
+    fstp dword [RESULT]
+    fstp st0
+    pop ebx
+    CHK eax, 0x1234, "mf: the word pushed before the first fault"
+    CHK ebx, 0x5678, "mf: the word pushed before the second fault"
+    mov ecx, esp
+    CHK ecx, ebp, "mf: ESP"
+    inc edi
+    cmp edi, HOT
+    jb .mf_round
+    fldcw [CW_DEF]
+    CHK [MF_N], 2 * HOT, "mf: two #MF a round"
+    CHK [RESULT], 0x40400000, "mf: 1 + 1 + 1 = 3.0"
+
+    ; ---- #PF: an x87 load from a page the handler maps, unmapped again
+    ; before every round.
+    PAGING_TABLES
+    PAGING_ON
+    mov dword [PF_N], 0
+    mov edi, 0
+.pf_round:
+    mov dword [PT_A], 0               ; 4M not present
+    mov eax, FAR_VAR
+    invlpg [eax]
+    fld1
+    mov ebp, esp
+    push dword 0x1234
+    fadd dword [FAR_VAR]              ; #PF here
+    fstp dword [RESULT]
+    pop eax
+    CHK eax, 0x1234, "pf: the word pushed before the fault"
+    mov ecx, esp
+    CHK ecx, ebp, "pf: ESP"
+    inc edi
+    cmp edi, HOT
+    jb .pf_round
+    PAGING_OFF
+    CHK [PF_N], HOT, "pf: one #PF a round"
+    CHK [RESULT], 0x40400000, "pf: 1 + 2 = 3.0"
+    PM_FINISH
+
+nm_handler:
+    clts
+    inc dword [NM_N]
+    iretd
+
+mf_handler:
+    fnclex
+    inc dword [MF_N]
+    iretd
+
+; Map 4M to the frame at 0x300000, which holds 2.0 at FAR_VAR's offset.
+pf_handler:
+    push eax
+    mov dword [0x300000], 0x40000000
+    mov dword [PT_A], 0x300000 | 7
+    inc dword [PF_N]
+    pop eax
+    add esp, 4                        ; the error code
+    iretd
+
+ROM_END
