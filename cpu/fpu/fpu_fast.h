@@ -31,8 +31,10 @@ FX_INLINE bool fx_fast_exp_ok(int32_t e)
 
 /* Round the normalised significand hi:lo (bit 63 of hi set) to x->prec
  * bits by x->rc, for a biased exponent that fx_fast_exp_ok accepts. The
- * same rounding as round_core's normal case, on 64-bit words. */
-FX_INLINE struct fx80 fx_round_fast(struct fx_ctx *x, bool sign, int32_t e, uint64_t hi, uint64_t lo)
+ * same rounding as round_core's normal case, on 64-bit words. The sign is
+ * the bit of se (8000h or 0), a word: a bool here was spilled as a byte and
+ * reloaded as a word, a store-forwarding stall on every operation. */
+FX_INLINE struct fx80 fx_round_fast(struct fx_ctx *x, unsigned sign, int32_t e, uint64_t hi, uint64_t lo)
 {
     uint64_t unit = 1ull << (64 - x->prec);
     uint64_t kept = hi & ~(unit - 1);
@@ -57,7 +59,8 @@ FX_INLINE struct fx80 fx_round_fast(struct fx_ctx *x, bool sign, int32_t e, uint
         }
     }
     x->up = inc;
-    return fx_make(sign, e, kept);
+    struct fx80 r = {kept, (uint16_t)(sign | (unsigned)e)};
+    return r;
 }
 
 /* A sum with a zero operand and the other zero or normal: the other one
@@ -74,7 +77,7 @@ FX_INLINE bool fx_add_zero(struct fx_ctx *x, struct fx80 a, struct fx80 b, bool 
     struct fx80 v = za ? b : a;
     if (!fx_fast_exp_ok(fx_exp(v)))
         return false;
-    *r = fx_round_fast(x, za ? sb : sa, fx_exp(v), v.sig, 0);
+    *r = fx_round_fast(x, za ? (sb ? 0x8000u : 0) : (sa ? 0x8000u : 0), fx_exp(v), v.sig, 0);
     return true;
 }
 
@@ -83,11 +86,11 @@ FX_INLINE bool fx_add_fast(struct fx_ctx *x, struct fx80 a, struct fx80 b, bool 
 {
     if (!fx_is_normal(a) || !fx_is_normal(b))
         return fx_add_zero(x, a, b, fx_sign(a), fx_sign(b) ^ sub, r);
-    bool sa = fx_sign(a), sb = fx_sign(b) ^ sub;
+    unsigned sa = a.se & 0x8000u, sb = (b.se ^ (sub ? 0x8000u : 0)) & 0x8000u;
     int32_t ea = fx_exp(a), eb = fx_exp(b);
     uint64_t ma = a.sig, mb = b.sig;
     if (eb > ea || (eb == ea && mb > ma)) {
-        bool ts = sa;
+        unsigned ts = sa;
         int32_t te = ea;
         uint64_t tm = ma;
         sa = sb, ea = eb, ma = mb;
@@ -166,7 +169,7 @@ FX_INLINE bool fx_mul_fast(struct fx_ctx *x, struct fx80 a, struct fx80 b, struc
     }
     if (!fx_fast_exp_ok(e))
         return false;
-    *r = fx_round_fast(x, fx_sign(a) ^ fx_sign(b), e, hi, lo);
+    *r = fx_round_fast(x, (a.se ^ b.se) & 0x8000u, e, hi, lo);
     return true;
 }
 
@@ -190,7 +193,7 @@ FX_INLINE bool fx_div_fast(struct fx_ctx *x, struct fx80 a, struct fx80 b, struc
     u128 n2 = (n % b.sig) << 64;
     uint64_t q2 = (uint64_t)(n2 / b.sig);
     q2 |= (n2 % b.sig) != 0;
-    *r = fx_round_fast(x, fx_sign(a) ^ fx_sign(b), e, q1, q2);
+    *r = fx_round_fast(x, (a.se ^ b.se) & 0x8000u, e, q1, q2);
     return true;
 }
 

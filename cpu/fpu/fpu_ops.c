@@ -129,14 +129,9 @@ static bool reg_operands_ok(struct cpu *c, int dst, int src, bool pop)
     return false;
 }
 
-static __attribute__((noinline)) void esc_arith_reg(struct cpu *c, const struct insn *i, int esc)
+/* D8/DC/DE register arithmetic, op the reg field (not 2 or 3). */
+FX_INLINE void arith_reg(struct cpu *c, int sti, int esc, int op)
 {
-    int op = i->reg, sti = i->rm;
-    if (op == 2 || op == 3) { /* FCOM/FCOMP (D8, and the DC/DE aliases) */
-        struct fx_ctx x = fpu_ctx(c);
-        compare(c, fpu_st(c, sti), fpu_empty(c, sti), false, op == 3 ? 1 : 0, &x);
-        return;
-    }
     static const int kinds[8] = {AR_ADD, AR_MUL, 0, 0, AR_SUB, AR_SUB, AR_DIV, AR_DIV};
     bool pop = esc == 6;
     /* DC/DE: ST(i) is the destination and the R forms swap (SDM 2 FSUB). */
@@ -149,6 +144,17 @@ static __attribute__((noinline)) void esc_arith_reg(struct cpu *c, const struct 
     }
     struct fx80 a = c->fpu.st[rev ? ps : pd], b = c->fpu.st[rev ? pd : ps];
     arith(c, 0, kinds[op], pd, a, b, pop);
+}
+
+static void esc_arith_reg(struct cpu *c, const struct insn *i, int esc)
+{
+    int op = i->reg, sti = i->rm;
+    if (op == 2 || op == 3) { /* FCOM/FCOMP (D8, and the DC/DE aliases) */
+        struct fx_ctx x = fpu_ctx(c);
+        compare(c, fpu_st(c, sti), fpu_empty(c, sti), false, op == 3 ? 1 : 0, &x);
+        return;
+    }
+    arith_reg(c, sti, esc, op);
 }
 
 /* D8/DA/DC/DE with a memory operand: the arithmetic group on m32fp,
@@ -559,7 +565,7 @@ static void fcmov(struct cpu *c, const struct insn *i, int esc)
         fpu_write_st(c, 0, fpu_st(c, i->rm));
 }
 
-static __attribute__((noinline)) void esc_reg(struct cpu *c, const struct insn *i, int esc)
+static void esc_reg(struct cpu *c, const struct insn *i, int esc)
 {
     int reg = i->reg, rm = i->rm;
     switch (esc) {
@@ -710,6 +716,118 @@ static __attribute__((noinline)) void esc_mem(struct cpu *c, const struct insn *
     }
 }
 
+/* The register forms by escape and reg field: the arithmetic and the
+ * commonest moves get a handler each, where the form is a constant and
+ * the inline code straight; the rest go to esc_reg. */
+typedef void esc_reg_fn(struct cpu *c, const struct insn *i);
+
+static __attribute__((noinline)) void reg_other(struct cpu *c, const struct insn *i)
+{
+    esc_reg(c, i, i->op & 7);
+}
+
+#define ARITH_REG(esc, op)                                                                                   \
+    static __attribute__((noinline)) void reg_arith_##esc##_##op(struct cpu *c, const struct insn *i)        \
+    {                                                                                                        \
+        arith_reg(c, i->rm, esc, op);                                                                        \
+    }
+ARITH_REG(0, 0)
+ARITH_REG(0, 1)
+ARITH_REG(0, 4)
+ARITH_REG(0, 5)
+ARITH_REG(0, 6)
+ARITH_REG(0, 7)
+ARITH_REG(4, 0)
+ARITH_REG(4, 1)
+ARITH_REG(4, 4)
+ARITH_REG(4, 5)
+ARITH_REG(4, 6)
+ARITH_REG(4, 7)
+ARITH_REG(6, 0)
+ARITH_REG(6, 1)
+ARITH_REG(6, 4)
+ARITH_REG(6, 5)
+ARITH_REG(6, 6)
+ARITH_REG(6, 7)
+
+/* FLD ST(i) with ST(i) in use and ST(7) free; else fld_sti. */
+static __attribute__((noinline)) void reg_fld(struct cpu *c, const struct insn *i)
+{
+    struct fpu *f = &c->fpu;
+    unsigned top = (f->sw >> 11) & 7, ps = (top + i->rm) & 7, pn = (top - 1) & 7;
+    if (((f->tw >> (2 * ps)) & 3) == FTAG_EMPTY || ((f->tw >> (2 * pn)) & 3) != FTAG_EMPTY) {
+        fld_sti(c, i->rm);
+        return;
+    }
+    struct fx80 v = f->st[ps];
+    f->st[pn] = v;
+    f->tw = (uint16_t)((f->tw & ~(3u << (2 * pn))) | (unsigned)fpu_tag_of(v) << (2 * pn));
+    f->sw = (uint16_t)((f->sw & ~(FSW_TOP | FSW_C1)) | pn << 11);
+}
+
+/* FXCH ST(i) with both in use; else fxch. */
+static __attribute__((noinline)) void reg_fxch(struct cpu *c, const struct insn *i)
+{
+    struct fpu *f = &c->fpu;
+    unsigned top = (f->sw >> 11) & 7, pi = (top + i->rm) & 7;
+    if (((f->tw >> (2 * top)) & 3) == FTAG_EMPTY || ((f->tw >> (2 * pi)) & 3) == FTAG_EMPTY) {
+        fxch(c, i->rm);
+        return;
+    }
+    struct fx80 a = f->st[top], b = f->st[pi];
+    f->st[top] = b;
+    f->st[pi] = a;
+    /* The tags as fpu_write_st gives them: from the values. */
+    unsigned tw = f->tw & ~(3u << (2 * top)) & ~(3u << (2 * pi));
+    f->tw = (uint16_t)(tw | (unsigned)fpu_tag_of(b) << (2 * top) | (unsigned)fpu_tag_of(a) << (2 * pi));
+    f->sw &= ~FSW_C1;
+}
+
+static __attribute__((noinline)) void reg_fstp(struct cpu *c, const struct insn *i)
+{
+    fst_sti(c, i->rm, true);
+}
+
+/* FCOMPP of two registers in use holding zeros or normals; else esc_reg.
+ * No flag can come out, so the commit only clears C1. */
+static __attribute__((noinline)) void reg_de_3(struct cpu *c, const struct insn *i)
+{
+    struct fpu *f = &c->fpu;
+    unsigned top = (f->sw >> 11) & 7, p1 = (top + 1) & 7;
+    int r;
+    if (i->rm != 1 || ((f->tw >> (2 * top)) & 3) == FTAG_EMPTY || ((f->tw >> (2 * p1)) & 3) == FTAG_EMPTY ||
+        !fx_compare_fast(f->st[top], f->st[p1], &r)) {
+        esc_reg(c, i, 6);
+        return;
+    }
+    f->sw &= ~FSW_C1;
+    set_cc(c, r);
+    fpu_pop(c);
+    fpu_pop(c);
+}
+
+/* FNSTSW AX; else esc_reg. */
+static __attribute__((noinline)) void reg_df_4(struct cpu *c, const struct insn *i)
+{
+    if (i->rm != 0) {
+        esc_reg(c, i, 7);
+        return;
+    }
+    CPU_R16(c, R_EAX) = c->fpu.sw;
+}
+
+/* By escape (D8-DF) and reg field; the rest is reg_other's. */
+static esc_reg_fn *const reg_handlers[64] = {
+    [0 << 3 | 0] = reg_arith_0_0, [0 << 3 | 1] = reg_arith_0_1, [0 << 3 | 4] = reg_arith_0_4,
+    [0 << 3 | 5] = reg_arith_0_5, [0 << 3 | 6] = reg_arith_0_6, [0 << 3 | 7] = reg_arith_0_7,
+    [1 << 3 | 0] = reg_fld,       [1 << 3 | 1] = reg_fxch,      [4 << 3 | 0] = reg_arith_4_0,
+    [4 << 3 | 1] = reg_arith_4_1, [4 << 3 | 4] = reg_arith_4_4, [4 << 3 | 5] = reg_arith_4_5,
+    [4 << 3 | 6] = reg_arith_4_6, [4 << 3 | 7] = reg_arith_4_7, [5 << 3 | 3] = reg_fstp,
+    [6 << 3 | 0] = reg_arith_6_0, [6 << 3 | 1] = reg_arith_6_1, [6 << 3 | 3] = reg_de_3,
+    [6 << 3 | 4] = reg_arith_6_4, [6 << 3 | 5] = reg_arith_6_5, [6 << 3 | 6] = reg_arith_6_6,
+    [6 << 3 | 7] = reg_arith_6_7, [7 << 3 | 4] = reg_df_4,
+};
+
 static inline void esc_run(struct cpu *c, const struct insn *i, int esc)
 {
     if (i->mod != 3) {
@@ -722,7 +840,11 @@ static inline void esc_run(struct cpu *c, const struct insn *i, int esc)
         f->fcs = c->seg[S_CS].sel;
         f->fop = (uint16_t)((esc << 8) | i->modrm);
     }
-    esc_reg(c, i, esc);
+    esc_reg_fn *fn = reg_handlers[esc << 3 | i->reg];
+    if (fn)
+        fn(c, i);
+    else
+        reg_other(c, i);
 }
 
 /* The entry when something is unusual: no FPU, CR0.EM or TS set, an
