@@ -165,8 +165,10 @@ void emit_setcc(struct emit *e, int t, int cc);
 void emit_cf_to_field(struct emit *e, size_t off);
 /* dst = src if cc holds on the host flags. */
 void emit_cmov(struct emit *e, int cc, int dst, int src);
-/* Host flags from field & imm: NE when any of those bits is set. */
-void emit_test_field(struct emit *e, size_t off, uint32_t imm);
+/* Host flags from field & imm (size 1 or 4): NE when any of those bits is
+ * set. Test the byte a handler last wrote as a byte or a word, so the load
+ * takes its data from that store. */
+void emit_test_field(struct emit *e, size_t off, uint32_t imm, int size);
 /* Field &= imm (clobbers host flags). */
 void emit_and_field_imm(struct emit *e, size_t off, uint32_t imm);
 

@@ -624,10 +624,13 @@ void emit_shift_var(struct emit *e, int t, int kind, int count, int size)
     op_bv(e, size, 0xD2, 0xD3, kind, R(hreg(t)));
 }
 
-void emit_test_field(struct emit *e, size_t off, uint32_t imm)
+void emit_test_field(struct emit *e, size_t off, uint32_t imm, int size)
 {
-    op(e, 4, "\xf7", 1, 0, S(off)); /* test dword [off], imm */
-    put32(e, imm);
+    op_bv(e, size, 0xF6, 0xF7, 0, S(off)); /* test [off], imm */
+    if (size == 1)
+        put8(e, (uint8_t)imm);
+    else
+        put32(e, imm);
 }
 
 void emit_and_field_imm(struct emit *e, size_t off, uint32_t imm)

@@ -279,8 +279,9 @@ struct tr {
     int synced; /* instructions of the block already counted */
     int kind;   /* enum lf_op of the last inlined flag producer, LF_NONE if unknown */
     int ksize;
-    bool hostf; /* the host flags are that producer's */
-    bool remat; /* its flags can be recomputed from lf.a/lf.b/lf.res */
+    bool hostf;       /* the host flags are that producer's */
+    bool remat;       /* its flags can be recomputed from lf.a/lf.b/lf.res */
+    bool cr0_checked; /* CR0.EM/TS tested clear since the last handler call */
     bool ended;
 };
 
@@ -326,7 +327,7 @@ static int cond(struct tr *t, int cc)
          * OF conditions are left to cpu_cond. */
         static const uint32_t mask[8] = {0, F_CF, F_ZF, F_CF | F_ZF, F_SF, F_PF, 0, 0};
         if (mask[cc >> 1]) {
-            emit_test_field(&t->e, OFF(eflags), mask[cc >> 1]);
+            emit_test_field(&t->e, OFF(eflags), mask[cc >> 1], 4);
             return (cc & 1) ? CC_E : CC_NE;
         }
     }
@@ -605,6 +606,8 @@ static void gen_helper(struct tr *t, int k, const struct insn *i, op_fn fn, uint
         emit_inc64(e, &prof->helper[row]);
     }
     emit_call_op(e, fn, i);
+    if (!pure)
+        t->cr0_checked = false;
     /* SAHF, CLC, STC, CMC leave the arithmetic flags in eflags. */
     bool to_eflags = fn == op_sahf || (fn == op_flagop && i->op != 0xFC && i->op != 0xFD);
     if (!(fn == op_flagop && (i->op == 0xFC || i->op == 0xFD)))
@@ -704,9 +707,13 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
             /* Straight into op_esc when nothing can make it fault; else the
              * slow path runs it with the full bookkeeping. */
             int form = fpu_form(i, c->model);
-            emit_test_field(e, OFF(cr[0]), CR0_EM | CR0_TS);
-            emit_jcc_stub(e, CC_NE, &s);
-            emit_test_field(e, OFF(fpu.sw), FSW_ES);
+            if (!t.cr0_checked) {
+                /* Only a handler call that is not the x87's changes CR0. */
+                emit_test_field(e, OFF(cr[0]), CR0_EM | CR0_TS, 4);
+                emit_jcc_stub(e, CC_NE, &s);
+                t.cr0_checked = true;
+            }
+            emit_test_field(e, OFF(fpu.sw), FSW_ES, 1); /* ES: bit 7, the low byte */
             emit_jcc_stub(e, CC_NE, &s);
             if (i->mod != 3) {
                 tr_ea(&t, i);

@@ -107,6 +107,7 @@ bool fpu_check_pending(struct cpu *c)
      * for the IRQ 13 handler (SDM 1 §D.2.1.3); retry it after interrupts. */
     ferr_set(c, true);
     c->eip = c->insn_eip;
+    c->jit_exit = 1; /* a translated block must not go on past it */
     return false;
 }
 

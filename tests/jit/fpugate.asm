@@ -3,7 +3,9 @@
 ; loops of x87 instructions (register and memory forms) run with CR0.TS set
 ; (#NM before the first one, SDM 3A §2.5), with an unmasked exception
 ; pending and CR0.NE set (#MF at the next waiting instruction, SDM 1
-; §8.6), and with a memory operand on a page that is not present (#PF);
+; §8.6), with CR0.NE clear (FERR# on IRQ 13: the waiting instruction
+; freezes until the IRQ 13 handler has run, SDM 1 §D.2.1.3), and with a
+; memory operand on a page that is not present (#PF);
 ; each handler fixes the cause and the instruction runs again. Counts and
 ; results must be those of the interpreter, and the stack where it was: a
 ; PUSH just before each faulting instruction (translated inline, without
@@ -20,6 +22,8 @@ RESULT          equ 0xB010            ; an FST destination
 ONE             equ 0xB020            ; 1.0 as m32fp
 CW_ZE           equ 0xB024            ; control word with ZE unmasked
 CW_DEF          equ 0xB028            ; 0x037F
+FERR_N          equ 0xB00C            ; IRQ 13 count
+TICKS           equ 0xB02C            ; IRQ 0 count
 FAR_VAR         equ 0x400000          ; m32fp at 4M, mapped by the #PF handler
 
 main:
@@ -31,6 +35,9 @@ pm_main:
     IDT_GATE 7, nm_handler, ACC_INTGATE
     IDT_GATE 14, pf_handler, ACC_INTGATE
     IDT_GATE 16, mf_handler, ACC_INTGATE
+    IDT_GATE 0x20, irq0, ACC_INTGATE
+    IDT_GATE 0x2D, irq13, ACC_INTGATE
+    call jit_pic_init
     mov dword [ONE], 0x3F800000
     mov word [CW_ZE], 0x037B
     mov word [CW_DEF], 0x037F
@@ -95,6 +102,51 @@ pm_main:
     CHK [MF_N], 2 * HOT, "mf: two #MF a round"
     CHK [RESULT], 0x40400000, "mf: 1 + 1 + 1 = 3.0"
 
+    ; ---- FERR#: CR0.NE clear, IRQ 13 masked while 1/0 raises ZE; the next
+    ; waiting instruction freezes (run again and again) until IRQ 0 unmasks
+    ; IRQ 13, whose handler clears the error; then it runs, once.
+    mov eax, cr0
+    and eax, ~0x20
+    mov cr0, eax
+    mov dword [FERR_N], 0
+    mov edi, 0
+.ferr_round:
+    cli
+    mov al, 0xFA                      ; master: IRQ 0 and the cascade
+    out 0x21, al
+    mov al, 0xFF                      ; slave: IRQ 13 masked
+    out 0xA1, al
+    fninit
+    fldcw [CW_ZE]
+    fldz
+    fld1
+    fdiv st0, st1                     ; ZE, unmasked: FERR#
+    mov dword [TICKS], 0
+    mov al, 0x30                      ; PIT channel 0, mode 0, count 200
+    out 0x43, al
+    mov al, 200
+    out 0x40, al
+    xor al, al
+    out 0x40, al
+    sti
+    nop
+    fadd st0, st0                     ; frozen until IRQ 13 is taken
+    cli
+    fstp dword [RESULT]
+    fstp st0
+    inc edi
+    cmp edi, HOT
+    jb .ferr_round
+    mov al, 0xFF
+    out 0x21, al
+    out 0xA1, al
+    fldcw [CW_DEF]
+    CHK [FERR_N], HOT, "ferr: one IRQ 13 a round"
+    CHK [RESULT], 0x40000000, "ferr: the frozen fadd ran once: 2.0"
+    mov eax, cr0
+    or eax, 0x20
+    mov cr0, eax
+
     ; ---- #PF: an x87 load from a page the handler maps, unmapped again
     ; before every round.
     PAGING_TABLES
@@ -130,6 +182,30 @@ nm_handler:
 mf_handler:
     fnclex
     inc dword [MF_N]
+    iretd
+
+irq0:
+    push eax
+    inc dword [TICKS]
+    mov al, 0xDF                      ; slave: IRQ 13 unmasked
+    out 0xA1, al
+    mov al, 0x20
+    out 0x20, al
+    pop eax
+    iretd
+
+; The PC/AT coprocessor error handler: port F0h clears the latch, FNCLEX
+; the error.
+irq13:
+    push eax
+    xor al, al
+    out 0xF0, al
+    fnclex
+    inc dword [FERR_N]
+    mov al, 0x20
+    out 0xA0, al
+    out 0x20, al
+    pop eax
     iretd
 
 ; Map 4M to the frame at 0x300000, which holds 2.0 at FAR_VAR's offset.
