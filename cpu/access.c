@@ -3,12 +3,48 @@
  * cross pages or land on MMIO. */
 #include "cpu/cpu_priv.h"
 
+_Static_assert(TLB_SIZE <= 65536, "tlb_used holds 16-bit indexes");
+
+/* Invalidate the entries filled since the last flush, keeping those that
+ * map global pages when keep_global is set. */
+static void tlb_flush_tracked(struct cpu *c, bool keep_global)
+{
+    if (!c->tlb_tracked) {
+        for (int s = 0; s < 2; s++) {
+            for (unsigned k = 0; k < TLB_SIZE; k++) {
+                c->tlb[s][k].tag_r = c->tlb[s][k].tag_w = TLB_INVALID;
+                c->tlb_flags[s][k] = 0;
+            }
+            c->tlb_nused[s] = 0;
+        }
+        c->tlb_tracked = true;
+        return;
+    }
+    for (int s = 0; s < 2; s++) {
+        uint32_t kept = 0;
+        for (uint32_t n = 0; n < c->tlb_nused[s]; n++) {
+            uint16_t k = c->tlb_used[s][n];
+            if (keep_global && (c->tlb_flags[s][k] & TLBF_GLOBAL)) {
+                c->tlb_used[s][kept++] = k;
+                continue;
+            }
+            c->tlb[s][k].tag_r = c->tlb[s][k].tag_w = TLB_INVALID;
+            c->tlb_flags[s][k] = 0;
+        }
+        c->tlb_nused[s] = kept;
+    }
+}
+
 void cpu_tlb_flush(struct cpu *c)
 {
-    for (int s = 0; s < 2; s++)
-        for (unsigned k = 0; k < TLB_SIZE; k++)
-            c->tlb[s][k].tag_r = c->tlb[s][k].tag_w = TLB_INVALID;
+    tlb_flush_tracked(c, false);
     c->tlb_mem_gen = c->m ? c->m->mem.generation : 0;
+}
+
+void cpu_tlb_flush_nonglobal(struct cpu *c)
+{
+    /* With CR4.PGE clear no entry was filled as global. */
+    tlb_flush_tracked(c, true);
 }
 
 void cpu_tlb_flush_page(struct cpu *c, uint32_t lin)
@@ -29,8 +65,11 @@ void cpu_update_hflags(struct cpu *c)
 /* The page walk of SDM 3A §4.3 (32-bit) and §4.4 (PAE). Returns the
  * physical address or, when `fault` is false and the access would fault,
  * UINT64_MAX. Sets *writable to whether a write would be allowed without
- * setting a dirty bit (so the TLB can cache write access). */
-static uint64_t page_walk(struct cpu *c, uint32_t lin, int acc, bool user, bool fault, bool *writable)
+ * setting a dirty bit (so the TLB can cache write access), and *global to
+ * whether the translation is global (G in the entry that maps the page,
+ * honoured only with CR4.PGE). */
+static uint64_t page_walk(struct cpu *c, uint32_t lin, int acc, bool user, bool fault, bool *writable,
+                          bool *global)
 {
     struct machine *m = c->m;
     bool write = acc == ACC_WRITE;
@@ -54,6 +93,7 @@ static uint64_t page_walk(struct cpu *c, uint32_t lin, int acc, bool user, bool 
             if (nv != (uint32_t)pde)
                 mem_write_slow(m, pde_a, nv, 4);
             *writable = (nv & 0x40) && (rw || (!user && !wp));
+            *global = (pde & 0x100) && (c->cr[4] & CR4_PGE);
             return ((pde & 0xFFFE00000ull) | (lin & 0x1FFFFF)) & 0xFFFFFFFFull;
         }
         uint32_t pte_a = (uint32_t)(pde & 0xFFFFF000u) + ((lin >> 12) & 0x1FF) * 8;
@@ -70,6 +110,7 @@ static uint64_t page_walk(struct cpu *c, uint32_t lin, int acc, bool user, bool 
         if (nv != (uint32_t)pte)
             mem_write_slow(m, pte_a, nv, 4);
         *writable = (nv & 0x40) && (rw || (!user && !wp));
+        *global = (pte & 0x100) && (c->cr[4] & CR4_PGE);
         pa = (pte & 0xFFFFFF000ull) | (lin & 0xFFF);
         return pa & 0xFFFFFFFFull;
     }
@@ -85,6 +126,7 @@ static uint64_t page_walk(struct cpu *c, uint32_t lin, int acc, bool user, bool 
         if (nv != pde)
             mem_write_slow(m, pde_a, nv, 4);
         *writable = (nv & 0x40) && (rw || (!user && !wp));
+        *global = (pde & 0x100) && (c->cr[4] & CR4_PGE);
         return (pde & 0xFFC00000u) | (lin & 0x3FFFFF);
     }
     uint32_t pte_a = (pde & ~0xFFFu) + ((lin >> 12) & 0x3FF) * 4;
@@ -101,6 +143,7 @@ static uint64_t page_walk(struct cpu *c, uint32_t lin, int acc, bool user, bool 
     if (nv != pte)
         mem_write_slow(m, pte_a, nv, 4);
     *writable = (nv & 0x40) && (rw || (!user && !wp));
+    *global = (pte & 0x100) && (c->cr[4] & CR4_PGE);
     return (pte & ~0xFFFu) | (lin & 0xFFF);
 
 protection:
@@ -116,8 +159,8 @@ uint32_t cpu_translate(struct cpu *c, uint32_t lin, int acc, bool user)
 {
     if (!(c->cr[0] & CR0_PG))
         return lin;
-    bool w;
-    return (uint32_t)page_walk(c, lin, acc, user, true, &w);
+    bool w, g;
+    return (uint32_t)page_walk(c, lin, acc, user, true, &w, &g);
 }
 
 bool cpu_translate_probe(struct cpu *c, uint32_t lin, int acc, bool user, uint32_t *pa)
@@ -126,8 +169,8 @@ bool cpu_translate_probe(struct cpu *c, uint32_t lin, int acc, bool user, uint32
         *pa = lin;
         return true;
     }
-    bool w;
-    uint64_t r = page_walk(c, lin, acc, user, false, &w);
+    bool w, g;
+    uint64_t r = page_walk(c, lin, acc, user, false, &w, &g);
     if (r == UINT64_MAX)
         return false;
     *pa = (uint32_t)r;
@@ -142,15 +185,21 @@ uint32_t cpu_tlb_fill(struct cpu *c, uint32_t lin, int acc)
     if (c->tlb_mem_gen != m->mem.generation)
         cpu_tlb_flush(c);
     bool user = c->tlb_cur == c->tlb[1]; /* not for implicit supervisor accesses */
-    bool writable = true;
+    bool writable = true, global = false;
     uint32_t pa;
     if (c->cr[0] & CR0_PG)
-        pa = (uint32_t)page_walk(c, lin, acc, user, true, &writable);
+        pa = (uint32_t)page_walk(c, lin, acc, user, true, &writable, &global);
     else
         pa = lin;
     uint32_t pam = pa & m->mem.mask;
     uint32_t page = pam >> MEM_PAGE_SHIFT;
-    struct tlb_entry *e = &c->tlb_cur[(lin >> 12) & (TLB_SIZE - 1)];
+    unsigned idx = (lin >> 12) & (TLB_SIZE - 1);
+    struct tlb_entry *e = &c->tlb_cur[idx];
+    int set = c->tlb_cur == c->tlb[1];
+    uint8_t *flags = &c->tlb_flags[set][idx];
+    if (!(*flags & TLBF_USED) && c->tlb_tracked)
+        c->tlb_used[set][c->tlb_nused[set]++] = (uint16_t)idx;
+    *flags = TLBF_USED | (global ? TLBF_GLOBAL : 0);
     uint8_t *rd = m->mem.rd[page], *wr = m->mem.wr[page];
     uint8_t *host = rd ? rd : wr;
     if (host) {

@@ -57,6 +57,9 @@ enum { S_ES, S_CS, S_SS, S_DS, S_FS, S_GS, S_NONE = 7 };
 #define CR0_CD 0x40000000u
 #define CR0_PG 0x80000000u
 
+/* CR4 bits. */
+#define CR4_PGE 0x80u /* global pages */
+
 /* Exception vectors. */
 enum {
     EXC_DE = 0,
@@ -125,8 +128,11 @@ struct lazy_flags {
 #define CPU_MSR_COUNT 64
 
 /* Soft TLB: linear page -> host pointer. A tag equal to the page's linear
- * address means the access may go straight to host memory. */
-#define TLB_BITS    8
+ * address means the access may go straight to host memory. 4096 entries
+ * (16 MB) per set: with 256, Linux's boot refilled an entry every ~1200
+ * instructions, mostly for entries another page had taken; a flush costs
+ * only the entries filled since the one before (tlb_used). */
+#define TLB_BITS    12
 #define TLB_SIZE    (1u << TLB_BITS)
 #define TLB_INVALID 1u /* never page-aligned, never matches */
 struct tlb_entry {
@@ -195,7 +201,21 @@ struct cpu {
     int exc_error;
 
     struct machine *m;
+
+    /* Per TLB entry: TLBF_GLOBAL when it maps a global page (the G bit of
+     * the PTE, or of a large page's PDE, with CR4.PGE set when it was
+     * filled), which a load of CR3 keeps (SDM 3A §4.10.4.1); TLBF_USED
+     * while its index is in tlb_used. */
+    uint8_t tlb_flags[2][TLB_SIZE];
+    /* The indexes of the entries filled since the last flush, so a flush
+     * touches those only; before the first flush (tlb_tracked false) the
+     * flush clears every entry. */
+    uint16_t tlb_used[2][TLB_SIZE];
+    uint32_t tlb_nused[2];
+    bool tlb_tracked;
 };
+#define TLBF_GLOBAL 1u
+#define TLBF_USED   2u
 
 /* Register access by architectural number. */
 #define CPU_R32(c, n) ((c)->regs.r32[(n)])
@@ -243,6 +263,9 @@ _Noreturn void cpu_exception(struct cpu *c, int vector, int error_code);
 
 /* The soft TLB. */
 void cpu_tlb_flush(struct cpu *c);
+/* What a load of CR3 invalidates: every entry but the global pages' while
+ * CR4.PGE is set (with PGE clear no entry is global). */
+void cpu_tlb_flush_nonglobal(struct cpu *c);
 void cpu_tlb_flush_page(struct cpu *c, uint32_t lin);
 
 /* Interrupt delivery (IVT in real mode, IDT in protected mode). `soft` marks

@@ -88,7 +88,7 @@ void task_switch(struct cpu *c, uint16_t sel, struct desc *d, enum task_reason w
     c->cr[0] |= CR0_TS;
     if (n32 && (c->cr[0] & CR0_PG) && cr3 != c->cr[3]) {
         c->cr[3] = cr3;
-        cpu_tlb_flush(c);
+        cpu_tlb_flush_nonglobal(c);
     }
     c->eip = neip;
     for (int r = 0; r < 8; r++) {

@@ -251,7 +251,7 @@ void op_mov_cr(struct cpu *c, const struct insn *i)
     case 2: c->cr[2] = v; break;
     case 3:
         c->cr[3] = v;
-        cpu_tlb_flush(c);
+        cpu_tlb_flush_nonglobal(c);
         break;
     case 4:
         /* VME PVI TSD DE PSE PAE MCE PGE PCE (OSFXSR on the P6) */

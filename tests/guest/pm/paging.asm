@@ -7,8 +7,8 @@
 ; reload make a changed PTE visible; a REP MOVSD that faults on a not-present
 ; page halfway, with ECX/ESI/EDI showing its progress in the #PF handler,
 ; resumes and completes once the handler maps the page; PAE with 4K and 2M
-; pages (Pentium II). On the 386 (NO_PSE NO_PAE NO_INVLPG) CR3 reloads stand in
-; for INVLPG.
+; pages and global pages across a CR3 load (Pentium II). On the 386 (NO_PSE
+; NO_PAE NO_INVLPG) CR3 reloads stand in for INVLPG.
 %define TEST_NAME "paging"
 %include "rom.inc"
 %include "pm.inc"
@@ -193,6 +193,39 @@ pm_main:
     CHK [FRAME + 0x5FFC], 0x3FF, "rep movsd: last dword before the fault"
     CHK [FRAME + 0x6000], 0x400, "rep movsd: first dword after it"
     CHK [FRAME + 0x6FFC], 0x7FF, "rep movsd: last dword"
+
+%ifndef NO_PSE
+    ; ---- Global pages (CR4.PGE): a CR3 load walks a non-global page again
+    ; but keeps a global translation (SDM 3A 4.10.4.1, as the P6 does);
+    ; INVLPG and clearing CR4.PGE drop it.
+    mov eax, cr4
+    or eax, 0x80
+    mov cr4, eax
+    mov dword [PT1 + 28], (FRAME + 0x3000) | 0x103 ; 407000: global, frame A
+    mov dword [PT1 + 32], (FRAME + 0x3000) | 3     ; 408000: frame A
+    CHK [0x407000], 0xAAAA, "global pte 407000 -> frame A"
+    CHK [0x408000], 0xAAAA, "pte 408000 -> frame A"
+    mov dword [PT1 + 28], (FRAME + 0x4000) | 0x103
+    mov dword [PT1 + 32], (FRAME + 0x4000) | 3
+    mov eax, cr3
+    mov cr3, eax
+    CHK [0x408000], 0xBBBB, "pge: a cr3 load drops a non-global page"
+    CHK [0x407000], 0xAAAA, "pge: a cr3 load keeps a global page"
+    invlpg [0x407000]
+    CHK [0x407000], 0xBBBB, "pge: invlpg drops a global page"
+    mov dword [PT1 + 28], (FRAME + 0x3000) | 0x103
+    mov eax, cr3
+    mov cr3, eax
+    CHK [0x407000], 0xBBBB, "pge: kept again over a cr3 load"
+    mov eax, cr4
+    and eax, ~0x80
+    mov cr4, eax
+    CHK [0x407000], 0xAAAA, "pge: clearing CR4.PGE drops global pages"
+    mov dword [PT1 + 28], 0
+    mov dword [PT1 + 32], 0
+    mov eax, cr3
+    mov cr3, eax
+%endif
 
 %ifndef NO_PAE
     ; ---- PAE: paging off, 3-level tables, paging on.
