@@ -69,6 +69,7 @@ struct emit {
     struct emit_exit exits[EMIT_MAX_EXITS];
     int nexits;
     const void *tb;    /* the block, for the unchained exits */
+    size_t tlb_off;    /* the soft TLB of the block's CPL, in struct cpu */
     uint8_t gr_loaded; /* guest registers (bit n) held in host registers */
     uint8_t gr_dirty;  /* ... and changed since they were loaded */
 };

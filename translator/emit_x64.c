@@ -440,7 +440,8 @@ void emit_tlb(struct emit *e, bool write, int size, const struct emit_stub *stub
     put(e, "\xc1\xe8\x08", 3);        /* shr eax, 8 */
     put(e, "\x25", 1);                /* and eax, (TLB_SIZE-1) << 4 */
     put32(e, (TLB_SIZE - 1) << 4);
-    op(e, 8, "\x03", 1, RAX, S(offsetof(struct cpu, tlb_cur)));
+    op(e, 8, "\x8d", 1, RAX,
+       (struct operand){true, RBX, RAX, (int32_t)e->tlb_off}); /* lea rax, [rbx+rax+tlb] */
     if (size > 1)
         op(e, 4, "\x8d", 1, RCX, M(R14, size - 1)); /* lea ecx, [r14 + size-1] */
     else
@@ -788,7 +789,7 @@ void emit_exit_lookup(struct emit *e, int pending, uint32_t cs_base, uint32_t hf
     put(e, "\x25", 1);
     put32(e, TLB_SIZE - 1);
     put(e, "\xc1\xe0\x04", 3); /* shl eax, 4 */
-    op(e, 8, "\x03", 1, RAX, S(offsetof(struct cpu, tlb_cur)));
+    op(e, 8, "\x8d", 1, RAX, (struct operand){true, RBX, RAX, (int32_t)e->tlb_off});
     op(e, 4, "\x89", 1, R14, R(RCX));
     put(e, "\x81\xe1", 2); /* and ecx, ~0xFFF */
     put32(e, 0xFFFFF000u);

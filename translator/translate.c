@@ -685,6 +685,8 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
     t.hf = tb->hflags;
     t.kind = LF_NONE;
     emit_init(&t.e, out, cap, tb);
+    /* Generated code runs at the block's CPL, whose TLB is tlb_cur then. */
+    t.e.tlb_off = OFF(tlb) + (((tb->hflags >> HF_CPL_SHIFT) & 3) == 3 ? sizeof(c->tlb[0]) : 0);
     emit_prologue(&t.e);
     struct emit *e = &t.e;
     if (prof)
