@@ -48,6 +48,7 @@ struct emit_stub {
     op_fn fn;
     uint32_t eip, next;
     int pending; /* instructions retired but not yet counted */
+    bool t0_eip; /* T0 = EIP after the handler (a branch's target) */
 };
 
 /* A chainable exit: a patchable jump to the next block. */
@@ -196,7 +197,8 @@ void emit_exit(struct emit *e);
  * exit request is pending. EIP is stored only when it is not. */
 int emit_exit_chain(struct emit *e, uint32_t eip);
 
-/* Leave after a near indirect branch (EIP in the CPU state): count
+/* Leave after a near indirect branch to T0 (stored as EIP only when the
+ * block leaves for the dispatcher): count
  * `pending` instructions and, while cycles remain, nothing is pending (and,
  * with check_exit, no helper asked to leave), look the target up in the
  * indirect-branch table `ibtc` (translate.h) and jump straight into it when

@@ -780,7 +780,7 @@ void emit_exit_lookup(struct emit *e, int pending, uint32_t cs_base, uint32_t hf
         out[nout++] = emit_jcc_fwd(e, CC_NE);
     }
     /* A = CS base + EIP; the TLB gives the host address. */
-    op(e, 4, "\x8b", 1, R14, S(offsetof(struct cpu, eip)));
+    op(e, 4, "\x89", 1, R12, R(R14)); /* mov r14d, r12d */
     if (cs_base)
         op(e, 4, "\x8d", 1, R14, M(R14, (int32_t)cs_base));
     op(e, 4, "\x89", 1, R14, R(RAX));
@@ -807,8 +807,7 @@ void emit_exit_lookup(struct emit *e, int pending, uint32_t cs_base, uint32_t hf
     op(e, 8, "\x03", 1, RAX, R(RCX));
     op(e, 8, "\x3b", 1, R15, M(RAX, 0)); /* host */
     out[nout++] = emit_jcc_fwd(e, CC_NE);
-    op(e, 4, "\x8b", 1, RCX, S(offsetof(struct cpu, eip)));
-    op(e, 4, "\x3b", 1, RCX, M(RAX, 8)); /* eip */
+    op(e, 4, "\x3b", 1, R12, M(RAX, 8)); /* cmp r12d, eip */
     out[nout++] = emit_jcc_fwd(e, CC_NE);
     op(e, 4, "\x81", 1, 7, M(RAX, 12)); /* cmp hflags, imm */
     put32(e, hflags);
@@ -821,6 +820,7 @@ void emit_exit_lookup(struct emit *e, int pending, uint32_t cs_base, uint32_t hf
     for (int k = 0; k < nout; k++)
         emit_bind(e, out[k]);
     gr_store_mask(e, e->gr_dirty);
+    op(e, 4, "\x89", 1, R12, S(offsetof(struct cpu, eip)));
     jmp_epilogue(e, "\xe9", 1);
     pending_check_tail(e, check, go_on, out_pos);
 }
@@ -843,6 +843,8 @@ bool emit_finish(struct emit *e)
         jmp_epilogue(e, "\x0f\x85", 2);
         emit_count(e, -(s->pending + 1));
         gr_load_mask(e, s->gr_live);
+        if (s->t0_eip)
+            op(e, 4, "\x8b", 1, R12, S(offsetof(struct cpu, eip)));
         size_t back = emit_jmp_fwd(e);
         patch_to(e, back, s->resume);
     }

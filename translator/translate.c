@@ -616,6 +616,7 @@ static void gen_helper(struct tr *t, int k, const struct insn *i, op_fn fn, uint
         return;
     if ((fn == op_jmp_rm || fn == op_call_rm) && (t->hf & HF_CS_FLAT)) {
         /* A near indirect branch: straight on into the target. */
+        emit_ld(e, T0, OFF(eip), 4);
         emit_exit_lookup(e, 1, tb->cs_base, tb->hflags, ibtc, true);
         t->synced = k + 1;
         t->ended = true;
@@ -885,12 +886,12 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
             t.ended = true;
             break;
         case P_RET:
+            s.t0_eip = true; /* the slow path's EIP, for the lookup */
             emit_a_gr(e, R_ESP, 0);
             tr_tlb(&t, false, 4, &s);
             emit_ldp(e, T0, 4);
             emit_a_add(e, 4 + (i->op == 0xC2 ? (int32_t)(i->imm & 0xFFFF) : 0));
             emit_gr_st_a(e, R_ESP, 4);
-            emit_st(e, OFF(eip), T0, 4);
             emit_insn_end(e);
             emit_exit_lookup(e, k + 1 - t.synced, tb->cs_base, tb->hflags, ibtc, false);
             t.ended = true;
@@ -965,6 +966,7 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
         case P_CALLI:
             /* Near indirect: the target, (the return address pushed), then
              * straight on through the indirect-branch table. */
+            s.t0_eip = true; /* the slow path's EIP, for the lookup */
             rm_load(&t, i, T0, 4, false, &s);
             if (plans[k] == P_CALLI) {
                 emit_a_gr(e, R_ESP, -4);
