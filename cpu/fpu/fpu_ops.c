@@ -2,6 +2,7 @@
  * pointer bookkeeping, and the register-stack arithmetic, compares and
  * transcendental instructions. Loads and stores are in fpu_ldst.c. */
 #include "cpu/fpu/fpu_ops.h"
+#include "cpu/fpu/fpu_jit.h"
 
 enum { AR_ADD, AR_MUL, AR_SUB, AR_DIV };
 
@@ -129,21 +130,66 @@ static bool reg_operands_ok(struct cpu *c, int dst, int src, bool pop)
     return false;
 }
 
-/* D8/DC/DE register arithmetic, op the reg field (not 2 or 3). */
-FX_INLINE void arith_reg(struct cpu *c, int sti, int esc, int op)
+static const int arith_kinds[8] = {AR_ADD, AR_MUL, 0, 0, AR_SUB, AR_SUB, AR_DIV, AR_DIV};
+
+/* D8/DC/DE register arithmetic by the general functions, for whatever the
+ * fast path below does not take: empty registers, special operands or
+ * results, an exception to report. */
+static __attribute__((noinline)) void arith_reg_slow(struct cpu *c, const struct insn *i, int esc)
 {
-    static const int kinds[8] = {AR_ADD, AR_MUL, 0, 0, AR_SUB, AR_SUB, AR_DIV, AR_DIV};
+    int op = i->reg, sti = i->rm;
     bool pop = esc == 6;
     /* DC/DE: ST(i) is the destination and the R forms swap (SDM 2 FSUB). */
     int dst = esc == 0 ? 0 : sti, src = esc == 0 ? sti : 0;
     bool rev = esc == 0 ? op & 1 : op >= 4 && !(op & 1);
-    int top = fpu_top(c), pd = (top + dst) & 7, ps = (top + src) & 7;
-    if (fpu_tag(c, pd) == FTAG_EMPTY || fpu_tag(c, ps) == FTAG_EMPTY) {
-        reg_operands_ok(c, dst, src, pop);
+    if (!reg_operands_ok(c, dst, src, pop))
+        return;
+    int pd = fpu_phys(c, dst), ps = fpu_phys(c, src);
+    struct fx80 a = c->fpu.st[rev ? ps : pd], b = c->fpu.st[rev ? pd : ps];
+    arith_general(c, 0, arith_kinds[op], pd, a, b, pop);
+}
+
+/* D8/DC/DE register arithmetic, op the reg field (not 2 or 3). The fast
+ * path: both registers in use, nothing unmasked pending, ES, B and FERR#
+ * clear, and a fast result (normal or zero, at most a masked PE): then the
+ * commit only sets PE and C1, and the tag is valid or zero. */
+FX_INLINE void arith_reg(struct cpu *c, const struct insn *i, int esc, int op)
+{
+    struct fpu *f = &c->fpu;
+    bool pop = esc == 6;
+    bool rev = esc == 0 ? op & 1 : op >= 4 && !(op & 1);
+    unsigned sw = f->sw, tw = f->tw, cw = f->cw;
+    unsigned top = (sw >> 11) & 7, pi = (top + i->rm) & 7;
+    unsigned pd = esc == 0 ? top : pi, ps = esc == 0 ? pi : top;
+    if (((tw >> (2 * top)) & 3) == FTAG_EMPTY || ((tw >> (2 * pi)) & 3) == FTAG_EMPTY ||
+        ((sw & ~cw & FSW_EXC) | (sw & (FSW_ES | FSW_B)) | f->ferr)) {
+        arith_reg_slow(c, i, esc);
         return;
     }
-    struct fx80 a = c->fpu.st[rev ? ps : pd], b = c->fpu.st[rev ? pd : ps];
-    arith(c, 0, kinds[op], pd, a, b, pop);
+    struct fx80 a = f->st[rev ? ps : pd], b = f->st[rev ? pd : ps];
+    struct fx_ctx x = fpu_ctx(c);
+    struct fx80 r;
+    bool done;
+    int kind = arith_kinds[op];
+    if (kind == AR_MUL)
+        done = fx_mul_fast(&x, a, b, &r);
+    else if (kind == AR_DIV)
+        done = fx_div_fast(&x, a, b, &r);
+    else
+        done = fx_add_fast(&x, a, b, kind == AR_SUB, &r);
+    if (!done || (x.flags & ~cw & FSW_PE)) {
+        arith_reg_slow(c, i, esc);
+        return;
+    }
+    f->st[pd] = r;
+    tw = (tw & ~(3u << (2 * pd))) | (unsigned)(r.sig == 0) << (2 * pd);
+    sw = (sw & ~FSW_C1) | x.flags | (x.up ? FSW_C1 : 0);
+    if (pop) {
+        tw |= 3u << (2 * top);
+        sw = (sw & ~FSW_TOP) | ((top + 1) & 7) << 11;
+    }
+    f->tw = (uint16_t)tw;
+    f->sw = (uint16_t)sw;
 }
 
 static void esc_arith_reg(struct cpu *c, const struct insn *i, int esc)
@@ -154,7 +200,7 @@ static void esc_arith_reg(struct cpu *c, const struct insn *i, int esc)
         compare(c, fpu_st(c, sti), fpu_empty(c, sti), false, op == 3 ? 1 : 0, &x);
         return;
     }
-    arith_reg(c, sti, esc, op);
+    arith_reg_slow(c, i, esc);
 }
 
 /* D8/DA/DC/DE with a memory operand: the arithmetic group on m32fp,
@@ -695,18 +741,44 @@ static void esc_absent(struct cpu *c)
         cpu_exception(c, EXC_NM, EXC_NO_ERR);
 }
 
-/* The memory forms: the operand pointer, then the operation. */
-static __attribute__((noinline)) void esc_mem(struct cpu *c, const struct insn *i, int esc)
+/* The bookkeeping of every instruction that is not a control one (SDM 1
+ * §8.1.8): the last instruction's pointer and opcode, and for a memory
+ * form the operand's. */
+FX_INLINE void note_insn(struct cpu *c, const struct insn *i, int esc)
+{
+    struct fpu *f = &c->fpu;
+    f->fip = c->insn_eip;
+    f->fcs = c->seg[S_CS].sel;
+    f->fop = (uint16_t)((esc << 8) | i->modrm);
+}
+
+FX_INLINE uint32_t note_mem(struct cpu *c, const struct insn *i, int esc)
 {
     uint32_t ea = insn_ea(c, i);
-    if (!is_control(esc, i)) {
-        struct fpu *f = &c->fpu;
-        f->fip = c->insn_eip;
-        f->fcs = c->seg[S_CS].sel;
-        f->fop = (uint16_t)((esc << 8) | i->modrm);
-        f->fdp = ea;
-        f->fds = c->seg[i->ea_seg].sel;
-    }
+    note_insn(c, i, esc);
+    c->fpu.fdp = ea;
+    c->fpu.fds = c->seg[i->ea_seg].sel;
+    return ea;
+}
+
+/* Every x87 instruction goes to one handler by its form: escape, register
+ * or memory, reg field. op_esc calls it after checking that the FPU may
+ * run (present, CR0.EM/TS clear, no exception pending); the JIT calls it
+ * directly once its own code has checked the same (fpu_jit_handler). The
+ * commonest forms get a handler each, where the form is a constant and
+ * the inline code straight; each does the bookkeeping itself. */
+
+typedef void esc_reg_fn(struct cpu *c, const struct insn *i);
+
+/* The memory forms without a handler of their own. */
+static __attribute__((noinline)) void mem_other(struct cpu *c, const struct insn *i)
+{
+    int esc = i->op & 7;
+    uint32_t ea;
+    if (!is_control(esc, i))
+        ea = note_mem(c, i, esc);
+    else
+        ea = insn_ea(c, i);
     switch (esc) {
     case 0:
     case 2:
@@ -716,20 +788,20 @@ static __attribute__((noinline)) void esc_mem(struct cpu *c, const struct insn *
     }
 }
 
-/* The register forms by escape and reg field: the arithmetic and the
- * commonest moves get a handler each, where the form is a constant and
- * the inline code straight; the rest go to esc_reg. */
-typedef void esc_reg_fn(struct cpu *c, const struct insn *i);
-
+/* The register forms without a handler of their own. */
 static __attribute__((noinline)) void reg_other(struct cpu *c, const struct insn *i)
 {
-    esc_reg(c, i, i->op & 7);
+    int esc = i->op & 7;
+    if (!is_control(esc, i))
+        note_insn(c, i, esc);
+    esc_reg(c, i, esc);
 }
 
 #define ARITH_REG(esc, op)                                                                                   \
     static __attribute__((noinline)) void reg_arith_##esc##_##op(struct cpu *c, const struct insn *i)        \
     {                                                                                                        \
-        arith_reg(c, i->rm, esc, op);                                                                        \
+        note_insn(c, i, esc);                                                                                \
+        arith_reg(c, i, esc, op);                                                                            \
     }
 ARITH_REG(0, 0)
 ARITH_REG(0, 1)
@@ -753,24 +825,29 @@ ARITH_REG(6, 7)
 /* FLD ST(i) with ST(i) in use and ST(7) free; else fld_sti. */
 static __attribute__((noinline)) void reg_fld(struct cpu *c, const struct insn *i)
 {
+    note_insn(c, i, 1);
     struct fpu *f = &c->fpu;
-    unsigned top = (f->sw >> 11) & 7, ps = (top + i->rm) & 7, pn = (top - 1) & 7;
-    if (((f->tw >> (2 * ps)) & 3) == FTAG_EMPTY || ((f->tw >> (2 * pn)) & 3) != FTAG_EMPTY) {
+    unsigned sw = f->sw, tw = f->tw;
+    unsigned top = (sw >> 11) & 7, ps = (top + i->rm) & 7, pn = (top - 1) & 7;
+    if (((tw >> (2 * ps)) & 3) == FTAG_EMPTY || ((tw >> (2 * pn)) & 3) != FTAG_EMPTY) {
         fld_sti(c, i->rm);
         return;
     }
     struct fx80 v = f->st[ps];
     f->st[pn] = v;
-    f->tw = (uint16_t)((f->tw & ~(3u << (2 * pn))) | (unsigned)fpu_tag_of(v) << (2 * pn));
-    f->sw = (uint16_t)((f->sw & ~(FSW_TOP | FSW_C1)) | pn << 11);
+    f->tw = (uint16_t)((tw & ~(3u << (2 * pn))) | (unsigned)fpu_tag_of(v) << (2 * pn));
+    f->sw = (uint16_t)((sw & ~(FSW_TOP | FSW_C1)) | pn << 11);
 }
 
 /* FXCH ST(i) with both in use; else fxch. */
 static __attribute__((noinline)) void reg_fxch(struct cpu *c, const struct insn *i)
 {
+    note_insn(c, i, 1);
     struct fpu *f = &c->fpu;
+    unsigned tw = f->tw;
     unsigned top = (f->sw >> 11) & 7, pi = (top + i->rm) & 7;
-    if (((f->tw >> (2 * top)) & 3) == FTAG_EMPTY || ((f->tw >> (2 * pi)) & 3) == FTAG_EMPTY) {
+    unsigned t0 = (tw >> (2 * top)) & 3, ti = (tw >> (2 * pi)) & 3;
+    if (t0 == FTAG_EMPTY || ti == FTAG_EMPTY) {
         fxch(c, i->rm);
         return;
     }
@@ -778,38 +855,53 @@ static __attribute__((noinline)) void reg_fxch(struct cpu *c, const struct insn 
     f->st[top] = b;
     f->st[pi] = a;
     /* The tags as fpu_write_st gives them: from the values. */
-    unsigned tw = f->tw & ~(3u << (2 * top)) & ~(3u << (2 * pi));
+    tw &= ~(3u << (2 * top)) & ~(3u << (2 * pi));
     f->tw = (uint16_t)(tw | (unsigned)fpu_tag_of(b) << (2 * top) | (unsigned)fpu_tag_of(a) << (2 * pi));
     f->sw &= ~FSW_C1;
 }
 
+/* FSTP ST(i) with ST(0) in use; else fst_sti. */
 static __attribute__((noinline)) void reg_fstp(struct cpu *c, const struct insn *i)
 {
-    fst_sti(c, i->rm, true);
+    note_insn(c, i, 5);
+    struct fpu *f = &c->fpu;
+    unsigned sw = f->sw, tw = f->tw;
+    unsigned top = (sw >> 11) & 7, pi = (top + i->rm) & 7;
+    if (((tw >> (2 * top)) & 3) == FTAG_EMPTY) {
+        fst_sti(c, i->rm, true);
+        return;
+    }
+    struct fx80 v = f->st[top];
+    f->st[pi] = v;
+    tw = (tw & ~(3u << (2 * pi))) | (unsigned)fpu_tag_of(v) << (2 * pi);
+    f->tw = (uint16_t)(tw | 3u << (2 * top));
+    f->sw = (uint16_t)((sw & ~(FSW_TOP | FSW_C1)) | ((top + 1) & 7) << 11);
 }
 
 /* FCOMPP of two registers in use holding zeros or normals; else esc_reg.
  * No flag can come out, so the commit only clears C1. */
 static __attribute__((noinline)) void reg_de_3(struct cpu *c, const struct insn *i)
 {
+    note_insn(c, i, 6);
     struct fpu *f = &c->fpu;
-    unsigned top = (f->sw >> 11) & 7, p1 = (top + 1) & 7;
+    unsigned sw = f->sw, tw = f->tw;
+    unsigned top = (sw >> 11) & 7, p1 = (top + 1) & 7;
     int r;
-    if (i->rm != 1 || ((f->tw >> (2 * top)) & 3) == FTAG_EMPTY || ((f->tw >> (2 * p1)) & 3) == FTAG_EMPTY ||
+    if (i->rm != 1 || ((tw >> (2 * top)) & 3) == FTAG_EMPTY || ((tw >> (2 * p1)) & 3) == FTAG_EMPTY ||
         !fx_compare_fast(f->st[top], f->st[p1], &r)) {
         esc_reg(c, i, 6);
         return;
     }
-    f->sw &= ~FSW_C1;
-    set_cc(c, r);
-    fpu_pop(c);
-    fpu_pop(c);
+    static const uint16_t cc[3] = {FSW_C0, FSW_C3, 0}; /* less, equal, greater */
+    f->sw = (uint16_t)((sw & ~(FSW_CC | FSW_TOP)) | cc[r + 1] | ((top + 2) & 7) << 11);
+    f->tw = (uint16_t)(tw | 3u << (2 * top) | 3u << (2 * p1));
 }
 
-/* FNSTSW AX; else esc_reg. */
+/* FNSTSW AX (a control instruction: no bookkeeping); else esc_reg. */
 static __attribute__((noinline)) void reg_df_4(struct cpu *c, const struct insn *i)
 {
     if (i->rm != 0) {
+        note_insn(c, i, 7);
         esc_reg(c, i, 7);
         return;
     }
@@ -828,23 +920,16 @@ static esc_reg_fn *const reg_handlers[64] = {
     [6 << 3 | 7] = reg_arith_6_7, [7 << 3 | 4] = reg_df_4,
 };
 
-static inline void esc_run(struct cpu *c, const struct insn *i, int esc)
+/* By escape and reg field for the memory forms; the rest is mem_other's. */
+static esc_reg_fn *const mem_handlers[64] = {
+    [0] = NULL,
+};
+
+static inline esc_reg_fn *esc_handler(const struct insn *i)
 {
-    if (i->mod != 3) {
-        esc_mem(c, i, esc);
-        return;
-    }
-    if (!is_control(esc, i)) {
-        struct fpu *f = &c->fpu;
-        f->fip = c->insn_eip;
-        f->fcs = c->seg[S_CS].sel;
-        f->fop = (uint16_t)((esc << 8) | i->modrm);
-    }
-    esc_reg_fn *fn = reg_handlers[esc << 3 | i->reg];
-    if (fn)
-        fn(c, i);
-    else
-        reg_other(c, i);
+    unsigned k = (i->op & 7u) << 3 | i->reg;
+    esc_reg_fn *fn = i->mod == 3 ? reg_handlers[k] : mem_handlers[k];
+    return fn ? fn : i->mod == 3 ? reg_other : mem_other;
 }
 
 /* The entry when something is unusual: no FPU, CR0.EM or TS set, an
@@ -861,7 +946,7 @@ static __attribute__((noinline)) void esc_slow(struct cpu *c, const struct insn 
         cpu_exception(c, EXC_NM, EXC_NO_ERR);
     if (!is_nowait(esc, i) && !fpu_check_pending(c))
         return;
-    esc_run(c, i, esc);
+    esc_handler(i)(c, i);
 }
 
 void op_esc(struct cpu *c, const struct insn *i)
@@ -872,5 +957,12 @@ void op_esc(struct cpu *c, const struct insn *i)
         esc_slow(c, i);
         return;
     }
-    esc_run(c, i, i->op & 7);
+    esc_handler(i)(c, i);
+}
+
+op_fn fpu_jit_handler(const struct insn *i, enum cpu_model model)
+{
+    if (model < CPU_486 || i->info->fn != op_esc)
+        return NULL;
+    return esc_handler(i);
 }
