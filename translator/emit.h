@@ -193,14 +193,18 @@ void emit_exit_if_set8(struct emit *e, size_t off, int pending);
 void emit_exit(struct emit *e);
 /* A chainable exit to guest EIP `eip` in the same page: slot number
  * returned. The caller has counted the instructions; the jump is taken only
- * while cycles remain (host flags from emit_count) and no interrupt, NMI or
- * exit request is pending. EIP is stored only when it is not. */
+ * while cycles remain (host flags from emit_count); EIP is stored only when
+ * it is not. Interrupts need no test here: whatever raises one (a PIC or
+ * APIC input, an NMI, a stop request) also sets jit_exit, which blocks test
+ * after every handler call that can cause it; a guest that sets IF does so
+ * with an instruction that ends its block; and a stop from outside is seen
+ * when the slice's cycles run out. */
 int emit_exit_chain(struct emit *e, uint32_t eip);
 
 /* Leave after a near indirect branch to T0 (stored as EIP only when the
- * block leaves for the dispatcher): count
- * `pending` instructions and, while cycles remain, nothing is pending (and,
- * with check_exit, no helper asked to leave), look the target up in the
+ * block leaves for the dispatcher): count `pending` instructions and, while
+ * cycles remain (and, with check_exit, no helper asked to leave), look the
+ * target up in the
  * indirect-branch table `ibtc` (translate.h) and jump straight into it when
  * host address, EIP, hflags and CS base match; otherwise leave. */
 void emit_exit_lookup(struct emit *e, int pending, uint32_t cs_base, uint32_t hflags, const void *ibtc,

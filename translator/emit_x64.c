@@ -31,11 +31,6 @@ enum {
 };
 #define NOIDX (-1)
 
-/* The bytes after `halted` -- intr_line, nmi_pending, inhibit_irq and
- * exit_request -- are read as one dword by the chaining check. */
-_Static_assert(offsetof(struct cpu, nmi_pending) == offsetof(struct cpu, intr_line) + 1, "cpu layout");
-_Static_assert(offsetof(struct cpu, inhibit_irq) == offsetof(struct cpu, intr_line) + 2, "cpu layout");
-_Static_assert(offsetof(struct cpu, exit_request) == offsetof(struct cpu, intr_line) + 3, "cpu layout");
 _Static_assert(sizeof(struct tlb_entry) == 16, "the TLB index is scaled by 16");
 _Static_assert(offsetof(struct tlb_entry, addend) == 8, "tlb layout");
 _Static_assert(sizeof(struct jit_ibtc) == 32 && offsetof(struct jit_ibtc, eip) == 8 &&
@@ -706,35 +701,6 @@ void emit_exit(struct emit *e)
     jmp_epilogue(e, "\xe9", 1);
 }
 
-/* Is anything pending that the run loop must see: an NMI, an exit request,
- * or INTR while IF is set? The common case (nothing at all) costs one
- * compare; INTR held while IF is clear (a guest running with interrupts
- * off) falls through to the tail, which goes on as well. Returns the label
- * of the jump to the tail. */
-static size_t pending_check(struct emit *e)
-{
-    op(e, 4, "\x83", 1, 7, S(offsetof(struct cpu, intr_line)));
-    put8(e, 0); /* cmp dword [intr_line..exit_request], 0 */
-    return emit_jcc_fwd(e, CC_NE);
-}
-
-/* The tail, out of line: back to `go_on` when only INTR is up and IF is
- * clear, else to `out`. */
-static void pending_check_tail(struct emit *e, size_t check, size_t go_on, size_t out)
-{
-    emit_bind(e, check);
-    op(e, 4, "\x83", 1, 7, S(offsetof(struct cpu, intr_line)));
-    put8(e, 1); /* only intr_line set */
-    size_t j1 = emit_jcc_fwd(e, CC_NE);
-    patch_to(e, j1, out);
-    op(e, 4, "\xf7", 1, 0, S(offsetof(struct cpu, eflags))); /* test eflags, IF */
-    put32(e, F_IF);
-    size_t j2 = emit_jcc_fwd(e, CC_NE);
-    patch_to(e, j2, out);
-    size_t j3 = emit_jmp_fwd(e);
-    patch_to(e, j3, go_on);
-}
-
 int emit_exit_chain(struct emit *e, uint32_t eip)
 {
     if (e->nexits >= EMIT_MAX_EXITS) {
@@ -746,9 +712,7 @@ int emit_exit_chain(struct emit *e, uint32_t eip)
      * side of a Jcc) still sees the registers as they were. */
     gr_load_mask(e, ~e->gr_loaded & 0xFFu);
     size_t out1 = emit_jcc_fwd(e, 0xE); /* jle: no cycles left */
-    size_t check = pending_check(e);
-    size_t chain = e->pos;
-    size_t jmp = emit_jmp_fwd(e); /* patched to the next block */
+    size_t jmp = emit_jmp_fwd(e);       /* patched to the next block */
     size_t unlink = e->pos;
     emit_bind(e, out1);
     emit_bind(e, jmp);
@@ -758,7 +722,6 @@ int emit_exit_chain(struct emit *e, uint32_t eip)
     op(e, 8, "\x89", 1, RAX, S(offsetof(struct cpu, jit_from)));
     emit_st_imm(e, offsetof(struct cpu, jit_slot), (uint32_t)slot, 1);
     jmp_epilogue(e, "\xe9", 1);
-    pending_check_tail(e, check, chain, unlink);
     e->exits[slot].jmp = jmp;
     e->exits[slot].unlink = unlink;
     return slot;
@@ -772,8 +735,6 @@ void emit_exit_lookup(struct emit *e, int pending, uint32_t cs_base, uint32_t hf
     gr_load_mask(e, ~e->gr_loaded & 0xFFu); /* the next block wants all eight */
     emit_count(e, pending);
     out[nout++] = emit_jcc_fwd(e, 0xE); /* jle: no cycles left */
-    size_t check = pending_check(e);
-    size_t go_on = e->pos;
     if (check_exit) {
         op(e, 1, "\x80", 1, 7, S(offsetof(struct cpu, jit_exit)));
         put8(e, 0);
@@ -816,13 +777,11 @@ void emit_exit_lookup(struct emit *e, int pending, uint32_t cs_base, uint32_t hf
     put32(e, cs_base);
     out[nout++] = emit_jcc_fwd(e, CC_NE);
     op(e, 4, "\xff", 1, 4, M(RAX, 24)); /* jmp [entry] */
-    size_t out_pos = e->pos;
     for (int k = 0; k < nout; k++)
         emit_bind(e, out[k]);
     gr_store_mask(e, e->gr_dirty);
     op(e, 4, "\x89", 1, R12, S(offsetof(struct cpu, eip)));
     jmp_epilogue(e, "\xe9", 1);
-    pending_check_tail(e, check, go_on, out_pos);
 }
 
 bool emit_finish(struct emit *e)

@@ -730,6 +730,13 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
                 emit_inc64(e, &prof->helper[row]);
             }
             emit_call_op(e, fn, i);
+            /* FERR# may have raised IRQ 13: then leave, after it. */
+            emit_test_field(e, OFF(jit_exit), 0xFF, 1);
+            size_t stay = emit_jcc_fwd(e, CC_E);
+            emit_st_imm(e, OFF(eip), next, 4);
+            emit_count(e, k + 1 - t.synced);
+            emit_exit(e);
+            emit_bind(e, stay);
             /* FCOMI and friends leave the flags in eflags; the others keep
              * them (the lazy state is in memory, where the call left it). */
             bool fcomi = i->mod == 3 && (i->op == 0xDB || i->op == 0xDF) && i->modrm >= 0xE8;

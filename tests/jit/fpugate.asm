@@ -24,6 +24,9 @@ CW_ZE           equ 0xB024            ; control word with ZE unmasked
 CW_DEF          equ 0xB028            ; 0x037F
 FERR_N          equ 0xB00C            ; IRQ 13 count
 TICKS           equ 0xB02C            ; IRQ 0 count
+IRQ13_EIP       equ 0xB030            ; where IRQ 13 came in
+MARK            equ 0xB034            ; set by the instruction after the FDIV
+IRQ13_MARK      equ 0xB038            ; MARK as IRQ 13 found it
 FAR_VAR         equ 0x400000          ; m32fp at 4M, mapped by the #PF handler
 
 main:
@@ -143,6 +146,39 @@ pm_main:
     fldcw [CW_DEF]
     CHK [FERR_N], HOT, "ferr: one IRQ 13 a round"
     CHK [RESULT], 0x40000000, "ferr: the frozen fadd ran once: 2.0"
+
+    ; ---- FERR# with IRQ 13 open and IF set: taken right after the x87
+    ; instruction that raised it, as the interpreter takes it.
+    mov al, 0xFB                      ; master: the cascade
+    out 0x21, al
+    mov al, 0xDF                      ; slave: IRQ 13
+    out 0xA1, al
+    mov dword [FERR_N], 0
+    mov edi, 0
+.ferr2_round:
+    fninit
+    fldcw [CW_ZE]
+    fldz
+    fld1
+    mov dword [IRQ13_EIP], 0
+    mov dword [MARK], 0
+    mov dword [IRQ13_MARK], -1
+    sti
+    nop
+    fdiv st0, st1                     ; ZE, unmasked: FERR#, IRQ 13
+.after_fdiv:
+    mov dword [MARK], 1
+    fadd st0, st0
+    nop
+    cli
+    CHK [IRQ13_EIP], .after_fdiv, "ferr: IRQ 13 right after the fdiv"
+    CHK [IRQ13_MARK], 0, "ferr: IRQ 13 before the next instruction"
+    fstp st0
+    fstp st0
+    inc edi
+    cmp edi, HOT
+    jb .ferr2_round
+    CHK [FERR_N], HOT, "ferr: one IRQ 13 a round (open)"
     mov eax, cr0
     or eax, 0x20
     mov cr0, eax
@@ -198,6 +234,10 @@ irq0:
 ; the error.
 irq13:
     push eax
+    mov eax, [esp + 4]
+    mov [IRQ13_EIP], eax
+    mov eax, [MARK]
+    mov [IRQ13_MARK], eax
     xor al, al
     out 0xF0, al
     fnclex
