@@ -14,6 +14,7 @@
 #if EMIT_HAVE_BACKEND
 
 #include "cpu/cpu_priv.h"
+#include "cpu/fpu/fpu_jit.h"
 #include "translator/emit.h"
 
 #define OFF(f) offsetof(struct cpu, f)
@@ -729,7 +730,9 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
                 prof->group[row] = (i->info->attr & A_GROUP) != 0;
                 emit_inc64(e, &prof->helper[row]);
             }
-            emit_call_op(e, fn, i);
+            /* The form's own handler: op_esc without the checks just made. */
+            op_fn direct = fpu_jit_handler(i, c->model);
+            emit_call_op(e, direct ? direct : fn, i);
             /* FERR# may have raised IRQ 13: then leave, after it. */
             emit_test_field(e, OFF(jit_exit), 0xFF, 1);
             size_t stay = emit_jcc_fwd(e, CC_E);
