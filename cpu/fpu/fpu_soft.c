@@ -365,25 +365,62 @@ struct fx80 fx_div(struct fx_ctx *x, struct fx80 a, struct fx80 b)
     return norm_round(x, s, exp, q, x->prec);
 }
 
-/* Integer square root of m * 2^(2k) for a 66-bit m, one root bit per step
- * (the schoolbook digit recurrence): returns the root; *exact when the
- * remainder is zero. */
-static u128 isqrt_wide(u128 m, int k, bool *exact)
+/* floor(sqrt(X)) and the remainder for X in [2^62, 2^64): Newton's
+ * iteration t = (s + X/s) / 2 from an overestimate decreases to the
+ * integer root and stops there (t >= s). The table's overestimates, from
+ * the top six bits (16-63), are within 1/32, so three steps and the one
+ * that finds no change suffice. */
+static uint32_t isqrt64(uint64_t X, uint64_t *rem)
 {
-    int pairs = 33 + k; /* m has at most 66 bits */
-    u128 rem = 0, root = 0;
-    for (int p = pairs - 1; p >= 0; p--) {
-        unsigned two = p >= k ? (unsigned)((m >> (2 * (p - k))) & 3) : 0;
-        rem = (rem << 2) | two;
-        u128 trial = (root << 2) | 1;
-        root <<= 1;
-        if (rem >= trial) {
-            rem -= trial;
-            root |= 1;
-        }
+    static const uint64_t est[48] = {
+        0x83F07B36, 0x87C3B667, 0x8B7C19A4, 0x8F1BBCDD, 0x92A475C9, 0x9617E2CB, 0x997773AC, 0x9CC470A1,
+        0xA0000000, 0xA32B2AF9, 0xA646E173, 0xA953FD4F, 0xAC534526, 0xAF456E92, 0xB22B202C, 0xB504F334,
+        0xB7D3750C, 0xBA97286E, 0xBD50868D, 0xC0000000, 0xC2A5FD9C, 0xC542E128, 0xC7D7060B, 0xCA62C1D7,
+        0xCCE664CD, 0xCF623A52, 0xD1D68951, 0xD44394A0, 0xD6A99B4C, 0xD908D8E4, 0xDB6185C2, 0xDDB3D743,
+        0xE0000000, 0xE2463001, 0xE48694EA, 0xE6C15A24, 0xE8F6A904, 0xEB26A8F1, 0xED517F7E, 0xEF77508C,
+        0xF1983E63, 0xF3B469CD, 0xF5CBF22B, 0xF7DEF58B, 0xF9ED90BB, 0xFBF7DF5D, 0xFDFDFBF6, 0x100000000,
+    }; /* est[i] > sqrt(X) for X < (i + 17) << 58 */
+    uint64_t s = est[(X >> 58) - 16];
+    for (;;) {
+        uint64_t t = (s + X / s) >> 1;
+        if (t >= s)
+            break;
+        s = t;
     }
-    *exact = rem == 0;
-    return root;
+    *rem = X - s * s;
+    return (uint32_t)s;
+}
+
+/* The square root of M = hi:lo in [2^126, 2^128), to 64 bits and a round
+ * and sticky word, as fx_round_fast takes them. The root of the top word
+ * extends to the whole by one division step (Zimmermann's Karatsuba
+ * square root, with 32-bit digits: s = s1 * 2^32 + q, at most one too
+ * big); then rem = M - s^2 is in [0, 2s], and the root's fraction is
+ * above one half exactly when rem > s (it is never exactly one half). */
+static uint64_t sqrt128(uint64_t hi, uint64_t lo, uint64_t *round)
+{
+    uint64_t r1;
+    uint64_t s1 = isqrt64(hi, &r1); /* r1 <= 2 * s1 < 2^33 */
+    u128 n = (u128)r1 << 32 | (lo >> 32);
+    uint64_t d = 2 * s1, q, u;
+    if (!(n >> 64)) {
+        q = (uint64_t)n / d;
+        u = (uint64_t)n % d;
+    } else {
+        q = (uint64_t)(n / d);
+        u = (uint64_t)(n % d);
+    }
+    u128 s = ((u128)s1 << 32) + q;
+    u128 a = (u128)u << 32 | (uint32_t)lo, qq = (u128)q * q;
+    u128 rem;
+    if (a >= qq) {
+        rem = a - qq;
+    } else {
+        rem = a + 2 * s - 1 - qq;
+        s--;
+    }
+    *round = rem > s ? (1ull << 63) | 1 : rem != 0;
+    return (uint64_t)s;
 }
 
 struct fx80 fx_sqrt(struct fx_ctx *x, struct fx80 a)
@@ -401,18 +438,14 @@ struct fx80 fx_sqrt(struct fx_ctx *x, struct fx80 a)
         return a;
     fx_flag_de(x, ca, ca);
     struct fx_unp u = fx_unpack(a);
-    /* value = sig * 2^E with E = exp - 16383 - 63; make E even. */
+    /* value = sig * 2^E with E = exp - 16383 - 63; M = sig * 2^64 when E
+     * is even, sig * 2^63 when odd, and the root is sqrt(M) * 2^((E - 64) / 2)
+     * or 2^((E - 63) / 2): a 64-bit root with its integer bit at 63, its
+     * exponent always well inside the normal range. */
     int32_t E = u.exp - FX_BIAS - 63;
-    u128 m = u.sig;
-    if (E & 1) {
-        m <<= 1;
-        E--;
-    }
-    bool exact;
-    const int k = 36; /* root of m * 2^72: 68 or 69 bits */
-    u128 root = isqrt_wide(m, k, &exact);
-    root |= !exact;
-    /* result = root * 2^(E/2 - k) = root * 2^(exp' - 16383 - 127). */
-    int32_t exp = E / 2 - k + FX_BIAS + 127;
-    return norm_round(x, false, exp, root, x->prec);
+    bool odd = E & 1;
+    uint64_t hi = odd ? u.sig >> 1 : u.sig, lo = odd ? u.sig << 63 : 0, round;
+    uint64_t root = sqrt128(hi, lo, &round);
+    int32_t exp = (E - (odd ? 63 : 64)) / 2 + 63 + FX_BIAS;
+    return fx_round_fast(x, 0, exp, root, round);
 }

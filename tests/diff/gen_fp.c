@@ -104,6 +104,42 @@ static void g_edge_arith(struct gen *g)
     fflags(g, FS_CC, FS_C023);
 }
 
+/* FSQRT where its rounding is decided: exact squares (no PE), roots of
+ * 25 or 54 bits (ties at PC 24 and 53 when exact, else near them), the
+ * square one unit above or below, at odd and even exponents and now and
+ * then a denormal, under any PC and RC. */
+static void g_edge_sqrt(struct gen *g)
+{
+    static const uint32_t pc[3] = {0, 2, 3};
+    static const int bits[4] = {12, 25, 32, 54};
+    uint32_t cw = 0x40 | 0x3F | pc[rn(g, 3)] << 8 | rn(g, 4) << 10;
+    struct opnd m = gen_mem(g, 2, 0);
+    b1(g, 0x66); /* mov word [m], cw; fldcw [m] */
+    b1(g, 0xC7);
+    gen_modrm(g, 0, &m);
+    b2(g, cw);
+    b1(g, 0xD9);
+    gen_modrm(g, 5, &m);
+    fflags(g, FS_CC, FS_CC);
+    int n = bits[rn(g, 4)];
+    uint64_t r = (rnd(g) | 1ull << 63 | 1ull << (64 - n)) >> (64 - n);
+    unsigned __int128 sq = (unsigned __int128)r * r;
+    int sh = 0;
+    while (!(sq >> (127 - sh)))
+        sh++;
+    uint64_t sig = (uint64_t)((sq << sh) >> 64);
+    if (chance(g, 40))
+        sig += chance(g, 50) ? 1 : (uint64_t)-1; /* stays normal: r has its low bit set */
+    int32_t e = 16383 + (int32_t)rn(g, 64) - 32;
+    if (chance(g, 10)) { /* a denormal */
+        sig >>= 1 + rn(g, 40);
+        e = 0;
+    }
+    fld_fx80(g, sig, (uint32_t)e, false);
+    b2(g, 0xFAD9);
+    fflags(g, FS_CC, FS_C023);
+}
+
 /* Make the condition codes defined before something reads them: FTST
  * writes all four. */
 static void need_fsw(struct gen *g)
@@ -413,6 +449,7 @@ void gen_x87(struct gen *g, bool trans)
         }
         break;
     case 17: g_edge_arith(g); break;
+    case 18: g_edge_sqrt(g); break;
     default: gen_int(g); break;
     }
 }
