@@ -29,8 +29,42 @@ static void load_push(struct cpu *c, struct fx_ctx *x, struct fx80 v)
     fpu_push(c, v);
 }
 
+/* FLD m32fp, FLD m64fp, FILD m16/32/64int with the value read. A normal
+ * float or an integer raises nothing, so with ST(7) free the load is the
+ * push and C1 cleared. */
+void fpu_fld_f32(struct cpu *c, uint32_t v)
+{
+    struct fx80 r;
+    if (fx_from_f32_fast(v, &r) && fpu_push_exact(c, r))
+        return;
+    struct fx_ctx x = fpu_ctx(c);
+    if (!fx_from_f32_fast(v, &r))
+        r = fx_from_f32(&x, v);
+    load_push(c, &x, r);
+}
+
+void fpu_fld_f64(struct cpu *c, uint64_t v)
+{
+    struct fx80 r;
+    if (fx_from_f64_fast(v, &r) && fpu_push_exact(c, r))
+        return;
+    struct fx_ctx x = fpu_ctx(c);
+    if (!fx_from_f64_fast(v, &r))
+        r = fx_from_f64(&x, v);
+    load_push(c, &x, r);
+}
+
+void fpu_fild(struct cpu *c, int64_t v)
+{
+    struct fx80 r = fx_from_i64(v);
+    if (fpu_push_exact(c, r))
+        return;
+    struct fx_ctx x = fpu_ctx(c);
+    load_push(c, &x, r);
+}
+
 /* FST/FSTP to m32fp, m64fp, m80fp. */
-static void store_float(struct cpu *c, const struct insn *i, uint32_t ea, int size, bool pop)
+void fpu_store_float(struct cpu *c, const struct insn *i, uint32_t ea, int size, bool pop)
 {
     struct fx_ctx x = fpu_ctx(c);
     if (fpu_empty(c, 0)) {
@@ -69,7 +103,7 @@ static void store_float(struct cpu *c, const struct insn *i, uint32_t ea, int si
         fpu_pop(c);
 }
 
-static void store_int(struct cpu *c, const struct insn *i, uint32_t ea, int bits, bool pop)
+void fpu_store_int(struct cpu *c, const struct insn *i, uint32_t ea, int bits, bool pop)
 {
     struct fx_ctx x = fpu_ctx(c);
     int64_t v;
@@ -163,45 +197,31 @@ void fpu_load_store_mem(struct cpu *c, const struct insn *i, uint32_t ea)
     struct fx_ctx x = fpu_ctx(c);
     int seg = i->ea_seg;
     switch (esc << 3 | i->reg) {
-    case 1 << 3 | 0: {
-        uint32_t v = cpu_read(c, seg, ea, 4);
-        struct fx80 r;
-        if (!fx_from_f32_fast(v, &r))
-            r = fx_from_f32(&x, v);
-        load_push(c, &x, r);
-        return;
-    }
-    case 1 << 3 | 2: store_float(c, i, ea, 4, false); return;
-    case 1 << 3 | 3: store_float(c, i, ea, 4, true); return;
+    case 1 << 3 | 0: fpu_fld_f32(c, cpu_read(c, seg, ea, 4)); return;
+    case 1 << 3 | 2: fpu_store_float(c, i, ea, 4, false); return;
+    case 1 << 3 | 3: fpu_store_float(c, i, ea, 4, true); return;
     case 1 << 3 | 4: fpu_fldenv(c, i, ea); return;
     case 1 << 3 | 5: fpu_fldcw(c, (uint16_t)cpu_read(c, seg, ea, 2)); return;
     case 1 << 3 | 6: fpu_fstenv(c, i, ea); return;
     case 1 << 3 | 7: cpu_write(c, seg, ea, c->fpu.cw, 2); return;
-    case 3 << 3 | 0: load_push(c, &x, fx_from_i64((int32_t)cpu_read(c, seg, ea, 4))); return;
-    case 3 << 3 | 2: store_int(c, i, ea, 32, false); return;
-    case 3 << 3 | 3: store_int(c, i, ea, 32, true); return;
+    case 3 << 3 | 0: fpu_fild(c, (int32_t)cpu_read(c, seg, ea, 4)); return;
+    case 3 << 3 | 2: fpu_store_int(c, i, ea, 32, false); return;
+    case 3 << 3 | 3: fpu_store_int(c, i, ea, 32, true); return;
     case 3 << 3 | 5: load_push(c, &x, fpu_read80(c, i, ea)); return;
-    case 3 << 3 | 7: store_float(c, i, ea, 10, true); return;
-    case 5 << 3 | 0: {
-        uint64_t v = fpu_read64(c, i, ea);
-        struct fx80 r;
-        if (!fx_from_f64_fast(v, &r))
-            r = fx_from_f64(&x, v);
-        load_push(c, &x, r);
-        return;
-    }
-    case 5 << 3 | 2: store_float(c, i, ea, 8, false); return;
-    case 5 << 3 | 3: store_float(c, i, ea, 8, true); return;
+    case 3 << 3 | 7: fpu_store_float(c, i, ea, 10, true); return;
+    case 5 << 3 | 0: fpu_fld_f64(c, fpu_read64(c, i, ea)); return;
+    case 5 << 3 | 2: fpu_store_float(c, i, ea, 8, false); return;
+    case 5 << 3 | 3: fpu_store_float(c, i, ea, 8, true); return;
     case 5 << 3 | 4: fpu_frstor(c, i, ea); return;
     case 5 << 3 | 6: fpu_fsave(c, i, ea); return;
     case 5 << 3 | 7: cpu_write(c, seg, ea, c->fpu.sw, 2); return;
-    case 7 << 3 | 0: load_push(c, &x, fx_from_i64((int16_t)cpu_read(c, seg, ea, 2))); return;
-    case 7 << 3 | 2: store_int(c, i, ea, 16, false); return;
-    case 7 << 3 | 3: store_int(c, i, ea, 16, true); return;
+    case 7 << 3 | 0: fpu_fild(c, (int16_t)cpu_read(c, seg, ea, 2)); return;
+    case 7 << 3 | 2: fpu_store_int(c, i, ea, 16, false); return;
+    case 7 << 3 | 3: fpu_store_int(c, i, ea, 16, true); return;
     case 7 << 3 | 4: fbld(c, i, ea); return;
-    case 7 << 3 | 5: load_push(c, &x, fx_from_i64((int64_t)fpu_read64(c, i, ea))); return;
+    case 7 << 3 | 5: fpu_fild(c, (int64_t)fpu_read64(c, i, ea)); return;
     case 7 << 3 | 6: fbstp(c, i, ea); return;
-    case 7 << 3 | 7: store_int(c, i, ea, 64, true); return;
+    case 7 << 3 | 7: fpu_store_int(c, i, ea, 64, true); return;
     default: cpu_ud(c);
     }
 }

@@ -920,9 +920,55 @@ static esc_reg_fn *const reg_handlers[64] = {
     [6 << 3 | 7] = reg_arith_6_7, [7 << 3 | 4] = reg_df_4,
 };
 
+/* The commonest memory forms: loads and stores of m32fp, m64fp, m32int,
+ * and the arithmetic on m32fp, m32int, m64fp. */
+static __attribute__((noinline)) void mem_fld_m32(struct cpu *c, const struct insn *i)
+{
+    uint32_t ea = note_mem(c, i, 1);
+    fpu_fld_f32(c, cpu_read(c, i->ea_seg, ea, 4));
+}
+static __attribute__((noinline)) void mem_fld_m64(struct cpu *c, const struct insn *i)
+{
+    uint32_t ea = note_mem(c, i, 5);
+    fpu_fld_f64(c, fpu_read64(c, i, ea));
+}
+static __attribute__((noinline)) void mem_fild_m32(struct cpu *c, const struct insn *i)
+{
+    uint32_t ea = note_mem(c, i, 3);
+    fpu_fild(c, (int32_t)cpu_read(c, i->ea_seg, ea, 4));
+}
+#define MEM_STORE(name, esc, fn, size)                                                                       \
+    static __attribute__((noinline)) void name(struct cpu *c, const struct insn *i)                          \
+    {                                                                                                        \
+        uint32_t ea = note_mem(c, i, esc);                                                                   \
+        fn(c, i, ea, size, i->reg == 3);                                                                     \
+    }
+MEM_STORE(mem_fst_m32, 1, fpu_store_float, 4)
+MEM_STORE(mem_fst_m64, 5, fpu_store_float, 8)
+MEM_STORE(mem_fist_m32, 3, fpu_store_int, 32)
+#define MEM_ARITH(esc)                                                                                       \
+    static __attribute__((noinline)) void mem_arith_##esc(struct cpu *c, const struct insn *i)               \
+    {                                                                                                        \
+        uint32_t ea = note_mem(c, i, esc);                                                                   \
+        esc_arith_mem(c, i, esc, ea);                                                                        \
+    }
+MEM_ARITH(0)
+MEM_ARITH(2)
+MEM_ARITH(4)
+
 /* By escape and reg field for the memory forms; the rest is mem_other's. */
 static esc_reg_fn *const mem_handlers[64] = {
-    [0] = NULL,
+    [0 << 3 | 0] = mem_arith_0,  [0 << 3 | 1] = mem_arith_0,  [0 << 3 | 2] = mem_arith_0,
+    [0 << 3 | 3] = mem_arith_0,  [0 << 3 | 4] = mem_arith_0,  [0 << 3 | 5] = mem_arith_0,
+    [0 << 3 | 6] = mem_arith_0,  [0 << 3 | 7] = mem_arith_0,  [2 << 3 | 0] = mem_arith_2,
+    [2 << 3 | 1] = mem_arith_2,  [2 << 3 | 2] = mem_arith_2,  [2 << 3 | 3] = mem_arith_2,
+    [2 << 3 | 4] = mem_arith_2,  [2 << 3 | 5] = mem_arith_2,  [2 << 3 | 6] = mem_arith_2,
+    [2 << 3 | 7] = mem_arith_2,  [4 << 3 | 0] = mem_arith_4,  [4 << 3 | 1] = mem_arith_4,
+    [4 << 3 | 2] = mem_arith_4,  [4 << 3 | 3] = mem_arith_4,  [4 << 3 | 4] = mem_arith_4,
+    [4 << 3 | 5] = mem_arith_4,  [4 << 3 | 6] = mem_arith_4,  [4 << 3 | 7] = mem_arith_4,
+    [1 << 3 | 0] = mem_fld_m32,  [1 << 3 | 2] = mem_fst_m32,  [1 << 3 | 3] = mem_fst_m32,
+    [3 << 3 | 0] = mem_fild_m32, [3 << 3 | 2] = mem_fist_m32, [3 << 3 | 3] = mem_fist_m32,
+    [5 << 3 | 0] = mem_fld_m64,  [5 << 3 | 2] = mem_fst_m64,  [5 << 3 | 3] = mem_fst_m64,
 };
 
 static inline esc_reg_fn *esc_handler(const struct insn *i)

@@ -106,7 +106,26 @@ void fpu_write64(struct cpu *c, const struct insn *i, uint32_t ea, uint64_t v);
 struct fx80 fpu_read80(struct cpu *c, const struct insn *i, uint32_t ea);
 void fpu_write80(struct cpu *c, const struct insn *i, uint32_t ea, struct fx80 v);
 
+/* Push a value that raised nothing: with ST(7) free (else false, for the
+ * general path) the commit only clears C1, and the tag is the value's. */
+static inline bool fpu_push_exact(struct cpu *c, struct fx80 v)
+{
+    struct fpu *f = &c->fpu;
+    unsigned sw = f->sw, tw = f->tw, pn = ((sw >> 11) - 1) & 7;
+    if (((tw >> (2 * pn)) & 3) != FTAG_EMPTY)
+        return false;
+    f->st[pn] = v;
+    f->tw = (uint16_t)((tw & ~(3u << (2 * pn))) | (unsigned)fpu_tag_of(v) << (2 * pn));
+    f->sw = (uint16_t)((sw & ~(FSW_TOP | FSW_C1)) | pn << 11);
+    return true;
+}
+
 /* Handlers by escape byte (fpu_ldst.c, fpu_env.c). */
+void fpu_fld_f32(struct cpu *c, uint32_t v);
+void fpu_fld_f64(struct cpu *c, uint64_t v);
+void fpu_fild(struct cpu *c, int64_t v);
+void fpu_store_float(struct cpu *c, const struct insn *i, uint32_t ea, int size, bool pop);
+void fpu_store_int(struct cpu *c, const struct insn *i, uint32_t ea, int bits, bool pop);
 void fpu_load_store_mem(struct cpu *c, const struct insn *i, uint32_t ea);
 void fpu_int_mem(struct cpu *c, const struct insn *i, uint32_t ea);
 void fpu_fldenv(struct cpu *c, const struct insn *i, uint32_t ea);
