@@ -170,7 +170,12 @@ struct cpu {
     bool exit_request;   /* leave cpu_run at the next instruction boundary */
     bool trap_pending;   /* single-step trap after the current instruction */
     int64_t cycles_left;
-    uint64_t icount; /* instructions retired */
+    uint64_t icount; /* instructions retired (cpu_icount while in_block) */
+    /* Translated code counts only in cycles_left: while it runs (in_block)
+     * the instructions retired are icount + block_cycles - cycles_left, and
+     * jit_exec folds them into icount when it returns or faults. */
+    bool in_block;
+    int64_t block_cycles;
 
     /* State of the instruction in flight, for restarting on a fault. */
     uint32_t insn_eip;
@@ -248,6 +253,11 @@ void cpu_step(struct cpu *c);
 /* Flags. */
 uint32_t cpu_get_eflags(struct cpu *c);
 void cpu_set_eflags(struct cpu *c, uint32_t value, uint32_t mask);
+/* Instructions retired, also from a handler that translated code called. */
+static inline uint64_t cpu_icount(const struct cpu *c)
+{
+    return c->in_block ? c->icount + (uint64_t)(c->block_cycles - c->cycles_left) : c->icount;
+}
 bool cpu_cond(struct cpu *c, int cc); /* Jcc condition 0-15 */
 void cpu_flags_commit(struct cpu *c); /* fold lazy flags into eflags */
 

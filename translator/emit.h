@@ -109,7 +109,8 @@ void emit_gr_load_all(struct emit *e);
 /* Instruction bookkeeping: insn_eip, insn_esp, next_eip and eip; reads ESP
  * from the CPU state, so the registers must have been flushed. */
 void emit_insn_state(struct emit *e, uint32_t eip, uint32_t next);
-/* icount += n, cycles_left -= n (clobbers host flags). */
+/* n more instructions retired: cycles_left -= n, which also counts them
+ * (cpu_icount); host flags as the subtraction leaves them. */
 void emit_count(struct emit *e, int n);
 
 /* Addresses: A = effective address of insn's ModRM memory operand. */

@@ -378,8 +378,6 @@ void emit_insn_state(struct emit *e, uint32_t eip, uint32_t next)
 
 void emit_count(struct emit *e, int n)
 {
-    op(e, 8, "\x81", 1, 0, S(offsetof(struct cpu, icount))); /* add */
-    put32(e, (uint32_t)n);
     op(e, 8, "\x81", 1, 5, S(offsetof(struct cpu, cycles_left))); /* sub */
     put32(e, (uint32_t)n);
 }

@@ -429,7 +429,11 @@ bool jit_exec(struct cpu *c)
     uint64_t before = c->icount;
     c->jit_exit = 0;
     j->running = true;
+    c->block_cycles = c->cycles_left;
+    c->in_block = true;
     tb->code(c);
+    c->in_block = false;
+    c->icount += (uint64_t)(c->block_cycles - c->cycles_left);
     j->running = false;
     j->st.blocks_run++;
     j->st.insns_run += c->icount - before;
@@ -441,6 +445,10 @@ void jit_leave(struct cpu *c)
     struct jit *j = c->jit;
     j->running = false;
     c->jit_from = NULL;
+    if (c->in_block) { /* a handler faulted: what ran before it counts */
+        c->in_block = false;
+        c->icount += (uint64_t)(c->block_cycles - c->cycles_left);
+    }
 }
 
 void jit_get_stats(struct machine *m, struct jit_stats *st)

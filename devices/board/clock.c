@@ -22,7 +22,7 @@ void clock_init(struct machine *m, uint64_t ips)
     c->now_ns = 0;
     c->frac = 0;
     c->ips = clock_clamp_ips(ips);
-    c->icount_base = m->cpu.icount;
+    c->icount_base = cpu_icount(&m->cpu);
     c->head = NULL;
 }
 
@@ -40,7 +40,7 @@ static uint64_t clock_insns_to_ns(const struct clock *c, uint64_t delta, uint64_
 
 static uint64_t clock_elapsed_insns(struct machine *m)
 {
-    uint64_t ic = m->cpu.icount;
+    uint64_t ic = cpu_icount(&m->cpu);
     /* A CPU reset may restart icount; time then simply stands still. */
     return ic >= m->clock.icount_base ? ic - m->clock.icount_base : 0;
 }
@@ -57,7 +57,7 @@ static void clock_advance(struct machine *m)
     uint64_t frac;
     c->now_ns += clock_insns_to_ns(c, clock_elapsed_insns(m), &frac);
     c->frac = frac;
-    c->icount_base = m->cpu.icount;
+    c->icount_base = cpu_icount(&m->cpu);
 }
 
 void clock_event_init(struct clock_event *ev, const char *name, clock_cb cb, void *opaque)
@@ -100,8 +100,11 @@ void clock_event_arm(struct machine *m, struct clock_event *ev, uint64_t when_ns
      * slice would run: end the slice there, so the event fires on time. */
     if (m->cpu.in_run && c->head == ev) {
         int64_t budget = clock_budget(m);
-        if (budget < m->cpu.cycles_left)
+        if (budget < m->cpu.cycles_left) {
+            if (m->cpu.in_block) /* cpu_icount must not move */
+                m->cpu.block_cycles -= m->cpu.cycles_left - budget;
             m->cpu.cycles_left = budget;
+        }
     }
 }
 
@@ -190,5 +193,5 @@ void clock_load(struct machine *m, const struct clock_state *st)
     c->ips = clock_clamp_ips(st->ips);
     c->now_ns = st->now_ns;
     c->frac = st->frac < c->ips ? st->frac : 0;
-    c->icount_base = m->cpu.icount;
+    c->icount_base = cpu_icount(&m->cpu);
 }

@@ -148,6 +148,7 @@ struct snap {
     uint32_t eip, cr0, cr2;
     int cpl;
     bool halted;
+    uint64_t insns; /* retired: virtual time must not depend on the engine */
 };
 
 struct outcome {
@@ -159,8 +160,10 @@ static void run(struct machine *m, const struct gen_seq *s, struct outcome *out,
 {
     unsigned fl = GUEST_HLT_STOP | GUEST_FS_SCRATCH | GUEST_CLEAR_LOW | (keep ? GUEST_KEEP_CODE : 0) |
                   (paging ? GUEST_PAGING : 0);
+    uint64_t before = m->cpu.icount;
     guest_run(m, &s->dc, &out->res, fl, LOOP_STEPS);
     const struct cpu *c = &m->cpu;
+    out->cpu.insns = c->icount - before;
     memcpy(out->cpu.seg, c->seg, sizeof(out->cpu.seg));
     memcpy(out->cpu.regs, c->regs.r32, sizeof(out->cpu.regs));
     out->cpu.eip = c->eip;
@@ -208,6 +211,12 @@ static bool compare_rest(const struct gen_seq *s, const struct engines *e, const
                     seg_name[k], p->sel, p->base, p->limit, (unsigned)p->flags, q->sel, q->base, q->limit,
                     (unsigned)q->flags);
         }
+    }
+    if (x->insns != y->insns) {
+        ok = false;
+        if (f)
+            fprintf(f, "  instructions retired: interp %llu jit %llu\n", (unsigned long long)x->insns,
+                    (unsigned long long)y->insns);
     }
     for (int r = 0; r < 8; r++)
         if (x->regs[r] != y->regs[r]) {
