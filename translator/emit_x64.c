@@ -442,17 +442,9 @@ void emit_tlb(struct emit *e, bool write, int size, const struct emit_stub *stub
     put(e, "\x81\xe1", 2);                /* and ecx, ~0xFFF */
     put32(e, 0xFFFFF000u);
     op(e, 4, "\x3b", 1, RCX, M(RAX, write ? 4 : 0)); /* cmp ecx, tag */
-    size_t at = jump_rel32(e, "\x0f\x85", 2);        /* jne stub */
-    op(e, 8, "\x8b", 1, R15, M(RAX, 8));             /* mov r15, addend */
-    op(e, 8, "\x03", 1, R15, R(R14));                /* add r15, r14 */
-    if (e->nstubs >= EMIT_MAX_STUBS) {
-        e->overflow = true;
-        return;
-    }
-    struct emit_stub *s = &e->stubs[e->nstubs++];
-    *s = *stub;
-    s->patch = at;
-    s->gr_dirty = e->gr_dirty;
+    emit_jcc_stub(e, CC_NE, stub);
+    op(e, 8, "\x8b", 1, R15, M(RAX, 8)); /* mov r15, addend */
+    op(e, 8, "\x03", 1, R15, R(R14));    /* add r15, r14 */
 }
 
 void emit_jcc_stub(struct emit *e, int cc, const struct emit_stub *stub)

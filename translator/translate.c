@@ -405,6 +405,27 @@ static void rm_load(struct tr *t, const struct insn *i, int tmp, int size, bool 
         emit_ldp(&t->e, tmp, size);
 }
 
+/* The ModRM destination of a read-modify-write into tmp (a memory one
+ * looked up for writing), and the result back. */
+static void rmw_load(struct tr *t, const struct insn *i, int tmp, int size, const struct emit_stub *s)
+{
+    if (i->mod == 3) {
+        emit_gr_ld(&t->e, tmp, i->rm, size, false);
+        return;
+    }
+    tr_ea(t, i);
+    tr_tlb(t, true, size, s);
+    emit_ldp(&t->e, tmp, size);
+}
+
+static void rmw_store(struct tr *t, const struct insn *i, int tmp, int size)
+{
+    if (i->mod == 3)
+        emit_gr_st(&t->e, i->rm, tmp, size);
+    else
+        emit_stp(&t->e, tmp, size);
+}
+
 static uint32_t mask_of(int size)
 {
     return size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1;
@@ -774,14 +795,7 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
             }
             /* Nobody reads the flags: just the operation. */
             int size = insn_bsize(i);
-            bool mem = i->mod != 3;
-            if (mem) {
-                tr_ea(&t, i);
-                tr_tlb(&t, true, size, &s);
-                emit_ldp(e, T0, size);
-            } else {
-                emit_gr_ld(e, T0, i->rm, size, false);
-            }
+            rmw_load(&t, i, T0, size, &s);
             if (i->op == 0xD2 || i->op == 0xD3) {
                 emit_gr_ld(e, T1, R_ECX, 1, false);
                 emit_shift_var(e, T0, i->reg, T1, size);
@@ -790,10 +804,7 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
                 if (count)
                     emit_shift_imm(e, T0, i->reg, count, size);
             }
-            if (mem)
-                emit_stp(e, T0, size);
-            else
-                emit_gr_st(e, i->rm, T0, size);
+            rmw_store(&t, i, T0, size);
             t.kind = LF_NONE;
             break;
         }
@@ -933,13 +944,7 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
              * NOT leaves the flags alone. */
             int size = insn_bsize(i);
             bool mem = i->mod != 3;
-            if (mem) {
-                tr_ea(&t, i);
-                tr_tlb(&t, true, size, &s);
-                emit_ldp(e, T1, size);
-            } else {
-                emit_gr_ld(e, T1, i->rm, size, false);
-            }
+            rmw_load(&t, i, T1, size, &s);
             if (plans[k] == P_NOT) {
                 emit_imm(e, T0, mask_of(size));
                 emit_alu(e, 6, T0, T1, size); /* xor: the host flags change, the guest's do not */
@@ -959,10 +964,7 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
                 keep_hostf = !mem;
                 t.hostf = !mem;
             }
-            if (mem)
-                emit_stp(e, T0, size);
-            else
-                emit_gr_st(e, i->rm, T0, size);
+            rmw_store(&t, i, T0, size);
             break;
         }
         case P_PUSHM:
@@ -993,14 +995,7 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
         case P_SHIFT: {
             int size = insn_bsize(i), kind = i->reg;
             int count = i->op >= 0xD0 ? 1 : (int)(i->imm & 0x1F);
-            bool mem = i->mod != 3;
-            if (mem) {
-                tr_ea(&t, i);
-                tr_tlb(&t, true, size, &s);
-                emit_ldp(e, T0, size);
-            } else {
-                emit_gr_ld(e, T0, i->rm, size, false);
-            }
+            rmw_load(&t, i, T0, size, &s);
             emit_shift_imm(e, T0, kind, count, size);
             if (store[k]) {
                 /* As shift_do leaves them: CF, OF and AF in eflags, the
@@ -1009,10 +1004,7 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
                 emit_st(e, OFF(lf.res), T0, 4);
                 emit_st_imm(e, OFF(lf.op), (uint32_t)LF_RES | (uint32_t)size << 8, 2);
             }
-            if (mem)
-                emit_stp(e, T0, size);
-            else
-                emit_gr_st(e, i->rm, T0, size);
+            rmw_store(&t, i, T0, size);
             t.kind = LF_NONE;
             break;
         }
