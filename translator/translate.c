@@ -426,6 +426,18 @@ static void rmw_store(struct tr *t, const struct insn *i, int tmp, int size)
         emit_stp(&t->e, tmp, size);
 }
 
+/* A 32-bit pop from the flat stack whose top is register `top` (ESP, or
+ * EBP for LEAVE) into register dst; ESP ends above it. */
+static void gen_pop(struct tr *t, int top, int dst, const struct emit_stub *s)
+{
+    emit_a_gr(&t->e, top, 0);
+    tr_tlb(t, false, 4, s);
+    emit_ldp(&t->e, T0, 4);
+    emit_a_add(&t->e, 4);
+    emit_gr_st_a(&t->e, R_ESP, 4);
+    emit_gr_st(&t->e, dst, T0, 4);
+}
+
 static uint32_t mask_of(int size)
 {
     return size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1;
@@ -780,14 +792,7 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
             }
             break;
         }
-        case P_LEAVE:
-            emit_a_gr(e, R_EBP, 0);
-            tr_tlb(&t, false, 4, &s);
-            emit_ldp(e, T0, 4);
-            emit_a_add(e, 4);
-            emit_gr_st_a(e, R_ESP, 4);
-            emit_gr_st(e, R_EBP, T0, 4);
-            break;
+        case P_LEAVE: gen_pop(&t, R_EBP, R_EBP, &s); break; /* ESP = EBP, POP EBP */
         case P_SHV: {
             if (store[k]) {
                 gen_helper(&t, k, i, fn, eip, next, ibtc, prof);
@@ -874,14 +879,7 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
             emit_stp(e, T0, 4);
             emit_gr_st_a(e, R_ESP, 4);
             break;
-        case P_POP:
-            emit_a_gr(e, R_ESP, 0);
-            tr_tlb(&t, false, 4, &s);
-            emit_ldp(e, T0, 4);
-            emit_a_add(e, 4);
-            emit_gr_st_a(e, R_ESP, 4);
-            emit_gr_st(e, i->op & 7, T0, 4);
-            break;
+        case P_POP: gen_pop(&t, R_ESP, i->op & 7, &s); break;
         case P_JCC: {
             int hc = cond(&t, i->op & 0xF);
             emit_gr_load_all(e); /* once, for both exits */
