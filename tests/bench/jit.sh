@@ -4,6 +4,7 @@
 # never gates.
 #
 # Usage: tests/bench/jit.sh [BUILD_DIR] [RUNS]   (defaults: build, 3)
+#        LINUX=0 leaves out the Linux boot it times at the end.
 #
 # Every engine runs prebuilt/bench.elf (1000 iterations, ~640 M guest
 # instructions) and prebuilt/empty.elf (the same kernel with 0 iterations)
@@ -151,3 +152,11 @@ fi
 echo
 echo "rex86 --stats and --jit-stats of the last JIT bench run:"
 grep '^rex86: ' "$tmp/jit.bench.last"
+
+# The Linux boot of the protected-mode issue, on the JIT and on QEMU
+# (tests/bench/linuxboot.sh; LINUX=0 leaves it out).
+if [ "${LINUX:-1}" != 0 ]; then
+    echo
+    echo "Linux boot to the initramfs shell (tests/bench/linuxboot.sh, JIT and QEMU, $runs runs):"
+    ENGINES="jit qemu" "$here/linuxboot.sh" "$build" "$runs" || echo "jit.sh: the Linux boot did not complete" >&2
+fi
