@@ -165,7 +165,8 @@ static void rep_movs_bulk(struct cpu *c, const struct strctx *s)
             uint32_t v = cpu_read(c, s->src_seg, c->ESI, s->size);
             cpu_write(c, S_ES, c->EDI, v, s->size);
             n = 1;
-        } else if (dst + n * size <= src || src + n * size <= dst) {
+        } else if ((uintptr_t)dst + n * size <= (uintptr_t)src ||
+                   (uintptr_t)src + n * size <= (uintptr_t)dst) {
             memcpy(dst, src, n * size);
         } else {
             /* Overlapping (also through two linear aliases of one page):
