@@ -240,4 +240,114 @@ FX_INLINE bool fx_from_f64_fast(uint64_t v, struct fx80 *r)
     return true;
 }
 
+/* The quick paths of the register arithmetic: both operands normal, RC
+ * nearest, PC 64 or 53, every exception masked. The operation leaves its
+ * exact result normalised in hi:lo (bit 63 of hi set, the low bit sticky)
+ * with the biased exponent before rounding, or returns false (a zero or
+ * cancelled result, an exponent outside fx_fast_exp_ok) for the general
+ * path. Straight code on purpose: the operands' order, the alignment, the
+ * carry and the normalisation are selects, not branches. */
+struct fx_quick {
+    uint64_t hi, lo;
+    int32_t e;
+    unsigned sign; /* 8000h or 0 */
+};
+
+/* Both normal: biased exponents 1..7FFEh and both integer bits set. */
+FX_INLINE bool fx_both_normal(struct fx80 a, struct fx80 b)
+{
+    unsigned ea = (a.se & 0x7FFFu) - 1, eb = (b.se & 0x7FFFu) - 1;
+    return ((ea < 0x7FFE) & (eb < 0x7FFE)) && (int64_t)(a.sig & b.sig) < 0;
+}
+
+/* a + b, b's sign flipped first when sub (the magnitude order decides the
+ * sign; equal magnitudes of opposite signs give zero, the general path's). */
+FX_INLINE bool fx_quick_add(struct fx80 a, struct fx80 b, bool sub, struct fx_quick *q)
+{
+    unsigned sea = a.se, seb = b.se ^ (sub ? 0x8000u : 0);
+    u128 ka = (u128)(sea & 0x7FFF) << 64 | a.sig, kb = (u128)(seb & 0x7FFF) << 64 | b.sig;
+    bool swap = kb > ka;
+    uint64_t ma = swap ? b.sig : a.sig, mb = swap ? a.sig : b.sig;
+    unsigned sl = swap ? seb : sea, ss = swap ? sea : seb;
+    int32_t e = (int32_t)(sl & 0x7FFF);
+    uint32_t d = (uint32_t)(e - (int32_t)(ss & 0x7FFF));
+    d = d > 127 ? 127 : d;
+    /* The smaller one aligned below the larger one's integer bit in 128
+     * bits; what falls off (only for d > 64) sticky in bit 0. */
+    u128 bs = ((u128)mb << 64) >> d;
+    uint64_t lost = d > 64 ? mb << ((128 - d) & 63) : 0;
+    bs |= lost != 0;
+    u128 A = (u128)ma << 64;
+    bool diff = (sl ^ ss) & 0x8000;
+    u128 s = diff ? A - bs : A + bs;
+    /* A carry out of a sum: one place right, the lost bit sticky. */
+    bool carry = !diff && s < A;
+    s = carry ? (s >> 1) | (s & 1) | (u128)1 << 127 : s;
+    e += carry;
+    uint64_t hi = (uint64_t)(s >> 64);
+    /* A difference that lost its whole top word (d <= 1) is for the
+     * general path; otherwise the shift left is exact below d = 2, and
+     * at most one place above it. */
+    if (!hi)
+        return false;
+    int sh = __builtin_clzll(hi);
+    s <<= sh;
+    q->hi = (uint64_t)(s >> 64);
+    q->lo = (uint64_t)s;
+    q->e = e - sh;
+    q->sign = sl & 0x8000u;
+    return fx_fast_exp_ok(q->e);
+}
+
+FX_INLINE bool fx_quick_mul(struct fx80 a, struct fx80 b, struct fx_quick *q)
+{
+    u128 p = (u128)a.sig * b.sig; /* bit 127 or 126 set */
+    unsigned sh = (unsigned)!(p >> 127);
+    p <<= sh;
+    q->hi = (uint64_t)(p >> 64);
+    q->lo = (uint64_t)p;
+    q->e = (int32_t)(a.se & 0x7FFF) + (int32_t)(b.se & 0x7FFF) - FX_BIAS + 1 - (int32_t)sh;
+    q->sign = (a.se ^ b.se) & 0x8000u;
+    return fx_fast_exp_ok(q->e);
+}
+
+FX_INLINE bool fx_quick_div(struct fx80 a, struct fx80 b, struct fx_quick *q)
+{
+    unsigned sh = a.sig < b.sig;
+    q->e = (int32_t)(a.se & 0x7FFF) - (int32_t)(b.se & 0x7FFF) + FX_BIAS - (int32_t)sh;
+    if (!fx_fast_exp_ok(q->e))
+        return false;
+    /* Two 64-bit quotient digits and a sticky remainder, as fx_div. */
+    u128 n = (u128)a.sig << (63 + sh);
+    q->hi = (uint64_t)(n / b.sig);
+    u128 n2 = (n % b.sig) << 64;
+    q->lo = (uint64_t)(n2 / b.sig) | ((n2 % b.sig) != 0);
+    q->sign = (a.se ^ b.se) & 0x8000u;
+    return true;
+}
+
+/* Round q to nearest-even at 64 bits (prec64) or 53: the result's sign and
+ * exponent word in *se, its significand returned; *pe when inexact, *up
+ * when rounded up. Same rounding as fx_round_fast's RC_NEAR. */
+FX_INLINE uint64_t fx_quick_round(const struct fx_quick *q, bool prec64, uint16_t *se, bool *pe, bool *up)
+{
+    unsigned s = prec64 ? 0 : 11;
+    uint64_t unit = 1ull << s;
+    uint64_t kept = q->hi & ~(unit - 1);
+    /* The bits below the kept ones, the round bit at 63, the rest sticky
+     * in bit 0. */
+    uint64_t rest = prec64 ? q->lo : (q->hi << 53) | (q->lo != 0);
+    /* Nearest-even: up when rest + 7FFF...F + (kept's last bit) carries. */
+    uint64_t t;
+    bool inc = __builtin_add_overflow(rest, 0x7FFFFFFFFFFFFFFFull + ((kept >> s) & 1), &t);
+    uint64_t r = kept + (inc ? unit : 0);
+    /* A carry out of the significand: 1.0 at the next exponent. */
+    bool ovf = inc && !r;
+    r |= (uint64_t)ovf << 63;
+    *se = (uint16_t)(q->sign | (unsigned)(q->e + ovf));
+    *pe = rest != 0;
+    *up = inc;
+    return r;
+}
+
 #endif

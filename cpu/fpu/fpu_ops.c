@@ -149,13 +149,15 @@ static __attribute__((noinline)) void arith_reg_slow(struct cpu *c, const struct
     arith_general(c, 0, arith_kinds[op], pd, a, b, pop);
 }
 
-/* D8/DC/DE register arithmetic, op the reg field (not 2 or 3). The fast
- * path: both registers in use, nothing unmasked pending, ES, B and FERR#
- * clear, and a fast result (normal or zero, at most a masked PE): then the
- * commit only sets PE and C1, and the tag is valid or zero. */
-FX_INLINE void arith_reg(struct cpu *c, const struct insn *i, int esc, int op)
+/* D8/DC/DE register arithmetic, op the reg field (not 2 or 3), for what
+ * arith_reg_quick leaves. The fast path: both registers in use, nothing
+ * unmasked pending, ES, B and FERR# clear, and a fast result (normal or
+ * zero, at most a masked PE): then the commit only sets PE and C1, and the
+ * tag is valid or zero. */
+static __attribute__((noinline)) void arith_reg_mid(struct cpu *c, const struct insn *i, int esc)
 {
     struct fpu *f = &c->fpu;
+    int op = i->reg;
     bool pop = esc == 6;
     bool rev = esc == 0 ? op & 1 : op >= 4 && !(op & 1);
     unsigned sw = f->sw, tw = f->tw, cw = f->cw;
@@ -184,6 +186,54 @@ FX_INLINE void arith_reg(struct cpu *c, const struct insn *i, int esc, int op)
     f->st[pd] = r;
     tw = (tw & ~(3u << (2 * pd))) | (unsigned)(r.sig == 0) << (2 * pd);
     sw = (sw & ~FSW_C1) | x.flags | (x.up ? FSW_C1 : 0);
+    if (pop) {
+        tw |= 3u << (2 * top);
+        sw = (sw & ~FSW_TOP) | ((top + 1) & 7) << 11;
+    }
+    f->tw = (uint16_t)tw;
+    f->sw = (uint16_t)sw;
+}
+
+/* The dominant case straight: both registers in use and normal, the
+ * control word RC nearest, PC 64 or 53, every exception masked (cw &
+ * 0E3Fh == 023Fh), B and FERR# clear (ES is, the callers check it), and a
+ * result whose exponent stays normal after rounding. Then the result is
+ * normal (tag valid), and the commit sets PE and C1 from the rounding and
+ * nothing else: one store each of the status and tag words. */
+FX_INLINE void arith_reg(struct cpu *c, const struct insn *i, int esc, int op)
+{
+    struct fpu *f = &c->fpu;
+    bool pop = esc == 6;
+    bool rev = esc == 0 ? op & 1 : op >= 4 && !(op & 1);
+    unsigned sw = f->sw, tw = f->tw, cw = f->cw;
+    unsigned top = (sw >> 11) & 7, pi = (top + i->rm) & 7;
+    unsigned pd = esc == 0 ? top : pi, ps = esc == 0 ? pi : top;
+    /* Bit 2k of emp: R(k) empty (tag 11b). */
+    unsigned emp = tw & (tw >> 1);
+    if (((emp >> (2 * top)) | (emp >> (2 * pi))) & 1 || (cw & 0x0E3F) != 0x023F || (sw & FSW_B) | f->ferr) {
+        arith_reg_mid(c, i, esc);
+        return;
+    }
+    struct fx80 a = f->st[rev ? ps : pd], b = f->st[rev ? pd : ps];
+    struct fx_quick q;
+    bool ok;
+    int kind = arith_kinds[op];
+    if (kind == AR_MUL)
+        ok = fx_quick_mul(a, b, &q);
+    else if (kind == AR_DIV)
+        ok = fx_quick_div(a, b, &q);
+    else
+        ok = fx_quick_add(a, b, kind == AR_SUB, &q);
+    if (!fx_both_normal(a, b) || !ok) {
+        arith_reg_mid(c, i, esc);
+        return;
+    }
+    uint16_t se;
+    bool pe, up;
+    f->st[pd].sig = fx_quick_round(&q, cw & 0x100, &se, &pe, &up);
+    f->st[pd].se = se;
+    tw &= ~(3u << (2 * pd));
+    sw = (sw & ~FSW_C1) | (pe ? FSW_PE : 0) | (up ? FSW_C1 : 0);
     if (pop) {
         tw |= 3u << (2 * top);
         sw = (sw & ~FSW_TOP) | ((top + 1) & 7) << 11;
