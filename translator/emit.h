@@ -180,7 +180,9 @@ void emit_inc64(struct emit *e, const uint64_t *counter);
 
 /* Calls: the cached registers are flushed before and forgotten after. */
 void emit_call_op(struct emit *e, op_fn fn, const struct insn *insn);
-/* t = fn(cpu, arg) for a helper returning a 32-bit value. */
+/* t = fn(cpu, arg) for a helper returning a 32-bit value that reads and
+ * writes nothing but the flags (cpu_cond, the carry fold): the guest
+ * registers held stay held (clobbers host flags). */
 void emit_call_ret(struct emit *e, int t, uint32_t (*fn)(struct cpu *, uint32_t), uint32_t arg);
 
 /* Control. Conditional forward jump over code: returns a label to bind. */

@@ -646,15 +646,34 @@ void emit_call_op(struct emit *e, op_fn fn, const struct insn *insn)
     gr_forget(e);
 }
 
+static void push_pop(struct emit *e, int r, bool pop)
+{
+    if (r >= 8)
+        put8(e, 0x41);
+    put8(e, (uint8_t)((pop ? 0x58 : 0x50) + (r & 7)));
+}
+
 void emit_call_ret(struct emit *e, int t, uint32_t (*fn)(struct cpu *, uint32_t), uint32_t arg)
 {
-    emit_gr_flush(e);
-    gr_forget(e);
-    put(e, "\x48\x89\xdf", 3); /* mov rdi, rbx */
+    /* The registers held stay held: the caller-saved ones are pushed
+     * around the call (the helper does not touch them in the CPU state). */
+    int saved[8], n = 0;
+    for (int k = 0; k < 8; k++)
+        if ((e->gr_loaded & (1u << k)) && gr_host[k] != RBP)
+            saved[n++] = gr_host[k];
+    for (int k = 0; k < n; k++)
+        push_pop(e, saved[k], false);
+    if (n & 1)
+        put(e, "\x48\x83\xec\x08", 4); /* sub rsp, 8: rsp 16-aligned at the call */
+    put(e, "\x48\x89\xdf", 3);         /* mov rdi, rbx */
     mov_r_imm32(e, RSI, arg);
     mov_r_imm64(e, RAX, (uint64_t)(uintptr_t)fn);
     put(e, "\xff\xd0", 2);                /* call rax */
     op(e, 4, "\x89", 1, RAX, R(hreg(t))); /* mov t, eax */
+    if (n & 1)
+        put(e, "\x48\x83\xc4\x08", 4); /* add rsp, 8 */
+    for (int k = n - 1; k >= 0; k--)
+        push_pop(e, saved[k], true);
 }
 
 size_t emit_jcc_fwd(struct emit *e, int cc)
