@@ -240,28 +240,42 @@ FX_INLINE bool fx_from_f64_fast(uint64_t v, struct fx80 *r)
     return true;
 }
 
-/* The quick paths of the register arithmetic: both operands normal, RC
+/* The quick paths of the register arithmetic: operands normal or zero, RC
  * nearest, PC 64 or 53, every exception masked. The operation leaves its
  * exact result normalised in hi:lo (bit 63 of hi set, the low bit sticky)
- * with the biased exponent before rounding, or returns false (a zero or
- * cancelled result, an exponent outside fx_fast_exp_ok) for the general
- * path. Straight code on purpose: the operands' order, the alignment, the
- * carry and the normalisation are selects, not branches. */
+ * with the biased exponent before rounding, or an exact zero (zero set,
+ * the sign that RC nearest gives), or returns false (an exponent outside
+ * fx_fast_exp_ok, a zero divisor) for the general path. Straight code on
+ * purpose: the operands' order, the alignment, the carry and the
+ * normalisation are selects, not branches. */
 struct fx_quick {
     uint64_t hi, lo;
     int32_t e;
     unsigned sign; /* 8000h or 0 */
+    bool zero;
 };
 
-/* Both normal: biased exponents 1..7FFEh and both integer bits set. */
-FX_INLINE bool fx_both_normal(struct fx80 a, struct fx80 b)
+/* Normal (biased exponent 1..7FFEh, integer bit set) or zero. */
+FX_INLINE bool fx_normal_or_zero(struct fx80 a)
 {
-    unsigned ea = (a.se & 0x7FFFu) - 1, eb = (b.se & 0x7FFFu) - 1;
-    return ((ea < 0x7FFE) & (eb < 0x7FFE)) && (int64_t)(a.sig & b.sig) < 0;
+    unsigned e = a.se & 0x7FFFu;
+    return ((e - 1 < 0x7FFE) & ((int64_t)a.sig < 0)) | !(e | a.sig);
 }
 
-/* a + b, b's sign flipped first when sub (the magnitude order decides the
- * sign; equal magnitudes of opposite signs give zero, the general path's). */
+/* Both normal, in one test: with the two biased exponents side by side in
+ * 16-bit fields, adding 1 to each carries into its bit 15 only from 7FFFh,
+ * subtracting 1 borrows into it only from 0 (a borrow into the upper field
+ * is then beside the point); and both integer bits set. */
+FX_INLINE bool fx_both_normal(struct fx80 a, struct fx80 b)
+{
+    uint32_t x = (a.se & 0x7FFFu) | (uint32_t)(b.se & 0x7FFFu) << 16;
+    return !(((x + 0x10001u) | (x - 0x10001u)) & 0x80008000u) & ((int64_t)(a.sig & b.sig) < 0);
+}
+
+/* a + b, b's sign flipped first when sub. A zero operand is a magnitude
+ * below every normal one (exponent and significand zero), so it takes the
+ * same way; the sum of equal magnitudes of opposite signs is +0, of two
+ * zeros of one sign that zero (SDM 1 §4.8.3.1, RC nearest). */
 FX_INLINE bool fx_quick_add(struct fx80 a, struct fx80 b, bool sub, struct fx_quick *q)
 {
     unsigned sea = a.se, seb = b.se ^ (sub ? 0x8000u : 0);
@@ -271,48 +285,79 @@ FX_INLINE bool fx_quick_add(struct fx80 a, struct fx80 b, bool sub, struct fx_qu
     unsigned sl = swap ? seb : sea, ss = swap ? sea : seb;
     int32_t e = (int32_t)(sl & 0x7FFF);
     uint32_t d = (uint32_t)(e - (int32_t)(ss & 0x7FFF));
-    d = d > 127 ? 127 : d;
-    /* The smaller one aligned below the larger one's integer bit in 128
-     * bits; what falls off (only for d > 64) sticky in bit 0. */
-    u128 bs = ((u128)mb << 64) >> d;
-    uint64_t lost = d > 64 ? mb << ((128 - d) & 63) : 0;
-    bs |= lost != 0;
-    u128 A = (u128)ma << 64;
-    bool diff = (sl ^ ss) & 0x8000;
-    u128 s = diff ? A - bs : A + bs;
-    /* A carry out of a sum: one place right, the lost bit sticky. */
-    bool carry = !diff && s < A;
-    s = carry ? (s >> 1) | (s & 1) | (u128)1 << 127 : s;
-    e += carry;
-    uint64_t hi = (uint64_t)(s >> 64);
-    /* A difference that lost its whole top word (d <= 1) is for the
-     * general path; otherwise the shift left is exact below d = 2, and
-     * at most one place above it. */
-    if (!hi)
-        return false;
-    int sh = __builtin_clzll(hi);
-    s <<= sh;
-    q->hi = (uint64_t)(s >> 64);
-    q->lo = (uint64_t)s;
-    q->e = e - sh;
+    /* The smaller one aligned below the larger one's integer bit in bh:bl;
+     * what falls off (only for d > 64) sticky in bit 0 of bl. */
+    uint64_t bh, bl;
+    if (__builtin_expect(d < 64, 1)) {
+        bh = mb >> d;
+        bl = (mb << (63 - d)) << 1;
+    } else {
+        bh = 0;
+        bl = d < 128 ? (mb >> (d - 64)) | ((mb << ((128 - d) & 63)) != 0 && d > 64) : mb != 0;
+    }
     q->sign = sl & 0x8000u;
-    return fx_fast_exp_ok(q->e);
+    q->zero = false;
+    uint64_t hi, lo;
+    if (!((sl ^ ss) & 0x8000)) {
+        lo = bl;
+        if (__builtin_add_overflow(ma, bh, &hi)) { /* one place right, the lost bit sticky */
+            lo = (lo >> 1) | (lo & 1) | (hi << 63);
+            hi = (hi >> 1) | (1ull << 63);
+            e++;
+        }
+        if (!hi) { /* two zeros */
+            q->zero = true;
+            return true;
+        }
+    } else {
+        lo = 0 - bl;
+        hi = ma - bh - (bl != 0);
+        if (!(hi >> 63)) {
+            /* Normalise: more than one place only for d <= 1, where
+             * nothing was lost. */
+            if (!hi) {
+                if (!lo) { /* equal magnitudes: +0 */
+                    q->zero = true;
+                    q->sign = 0;
+                    return true;
+                }
+                hi = lo, lo = 0, e -= 64;
+            }
+            int sh = __builtin_clzll(hi);
+            if (sh) {
+                hi = (hi << sh) | (lo >> (64 - sh));
+                lo <<= sh;
+                e -= sh;
+            }
+        }
+    }
+    q->hi = hi, q->lo = lo, q->e = e;
+    return fx_fast_exp_ok(e);
 }
 
 FX_INLINE bool fx_quick_mul(struct fx80 a, struct fx80 b, struct fx_quick *q)
 {
-    u128 p = (u128)a.sig * b.sig; /* bit 127 or 126 set */
+    u128 p = (u128)a.sig * b.sig; /* bit 127 or 126 set, or zero */
+    q->sign = (a.se ^ b.se) & 0x8000u;
+    q->zero = !p;
+    if (!p)
+        return true;
     unsigned sh = (unsigned)!(p >> 127);
     p <<= sh;
     q->hi = (uint64_t)(p >> 64);
     q->lo = (uint64_t)p;
     q->e = (int32_t)(a.se & 0x7FFF) + (int32_t)(b.se & 0x7FFF) - FX_BIAS + 1 - (int32_t)sh;
-    q->sign = (a.se ^ b.se) & 0x8000u;
     return fx_fast_exp_ok(q->e);
 }
 
 FX_INLINE bool fx_quick_div(struct fx80 a, struct fx80 b, struct fx_quick *q)
 {
+    q->sign = (a.se ^ b.se) & 0x8000u;
+    q->zero = !a.sig;
+    if (!b.sig)
+        return false;
+    if (!a.sig)
+        return true;
     unsigned sh = a.sig < b.sig;
     q->e = (int32_t)(a.se & 0x7FFF) - (int32_t)(b.se & 0x7FFF) + FX_BIAS - (int32_t)sh;
     if (!fx_fast_exp_ok(q->e))
@@ -322,7 +367,6 @@ FX_INLINE bool fx_quick_div(struct fx80 a, struct fx80 b, struct fx_quick *q)
     q->hi = (uint64_t)(n / b.sig);
     u128 n2 = (n % b.sig) << 64;
     q->lo = (uint64_t)(n2 / b.sig) | ((n2 % b.sig) != 0);
-    q->sign = (a.se ^ b.se) & 0x8000u;
     return true;
 }
 
@@ -341,10 +385,12 @@ FX_INLINE uint64_t fx_quick_round(const struct fx_quick *q, bool prec64, uint16_
     uint64_t t;
     bool inc = __builtin_add_overflow(rest, 0x7FFFFFFFFFFFFFFFull + ((kept >> s) & 1), &t);
     uint64_t r = kept + (inc ? unit : 0);
-    /* A carry out of the significand: 1.0 at the next exponent. */
-    bool ovf = inc && !r;
-    r |= (uint64_t)ovf << 63;
-    *se = (uint16_t)(q->sign | (unsigned)(q->e + ovf));
+    int32_t e = q->e;
+    if (__builtin_expect(inc && !r, 0)) { /* 1.0 at the next exponent */
+        r = 1ull << 63;
+        e++;
+    }
+    *se = (uint16_t)(q->sign | (unsigned)e);
     *pe = rest != 0;
     *up = inc;
     return r;

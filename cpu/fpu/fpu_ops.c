@@ -194,11 +194,11 @@ static __attribute__((noinline)) void arith_reg_mid(struct cpu *c, const struct 
     f->sw = (uint16_t)sw;
 }
 
-/* The dominant case straight: both registers in use and normal, the
+/* The dominant case straight: both registers in use, normal or zero, the
  * control word RC nearest, PC 64 or 53, every exception masked (cw &
  * 0E3Fh == 023Fh), B and FERR# clear (ES is, the callers check it), and a
- * result whose exponent stays normal after rounding. Then the result is
- * normal (tag valid), and the commit sets PE and C1 from the rounding and
+ * result zero or with an exponent that stays normal after rounding. Then
+ * the tag is valid or zero, and the commit sets PE and C1 from the rounding and
  * nothing else: one store each of the status and tag words. */
 FX_INLINE void arith_reg(struct cpu *c, const struct insn *i, int esc, int op)
 {
@@ -210,30 +210,47 @@ FX_INLINE void arith_reg(struct cpu *c, const struct insn *i, int esc, int op)
     unsigned pd = esc == 0 ? top : pi, ps = esc == 0 ? pi : top;
     /* Bit 2k of emp: R(k) empty (tag 11b). */
     unsigned emp = tw & (tw >> 1);
-    if (((emp >> (2 * top)) | (emp >> (2 * pi))) & 1 || (cw & 0x0E3F) != 0x023F || (sw & FSW_B) | f->ferr) {
+    if ((((emp >> (2 * top)) | (emp >> (2 * pi))) & 1) | ((cw & 0x0E3F) ^ 0x023F) | (sw & FSW_B) | f->ferr) {
         arith_reg_mid(c, i, esc);
         return;
     }
     struct fx80 a = f->st[rev ? ps : pd], b = f->st[rev ? pd : ps];
     struct fx_quick q;
-    bool ok;
+    bool ok = fx_both_normal(a, b) || (fx_normal_or_zero(a) & fx_normal_or_zero(b));
     int kind = arith_kinds[op];
-    if (kind == AR_MUL)
+    if (!ok)
+        ;
+    else if (kind == AR_MUL)
         ok = fx_quick_mul(a, b, &q);
     else if (kind == AR_DIV)
         ok = fx_quick_div(a, b, &q);
     else
         ok = fx_quick_add(a, b, kind == AR_SUB, &q);
-    if (!fx_both_normal(a, b) || !ok) {
+    if (!ok) {
         arith_reg_mid(c, i, esc);
         return;
     }
-    uint16_t se;
-    bool pe, up;
-    f->st[pd].sig = fx_quick_round(&q, cw & 0x100, &se, &pe, &up);
-    f->st[pd].se = se;
-    tw &= ~(3u << (2 * pd));
-    sw = (sw & ~FSW_C1) | (pe ? FSW_PE : 0) | (up ? FSW_C1 : 0);
+    /* The words again from memory rather than held across the arithmetic
+     * (they were spilled). */
+    __asm__("" ::: "memory");
+    sw = f->sw, tw = f->tw;
+    top = (sw >> 11) & 7;
+    pd = esc == 0 ? top : (top + i->rm) & 7;
+    unsigned flags;
+    if (__builtin_expect(q.zero, 0)) {
+        f->st[pd].sig = 0;
+        f->st[pd].se = (uint16_t)q.sign;
+        tw = (tw & ~(3u << (2 * pd))) | (unsigned)FTAG_ZERO << (2 * pd);
+        flags = 0;
+    } else {
+        uint16_t se;
+        bool pe, up;
+        f->st[pd].sig = fx_quick_round(&q, f->cw & 0x100, &se, &pe, &up);
+        f->st[pd].se = se;
+        tw &= ~(3u << (2 * pd)); /* valid */
+        flags = (pe ? FSW_PE : 0) | (up ? FSW_C1 : 0);
+    }
+    sw = (sw & ~FSW_C1) | flags;
     if (pop) {
         tw |= 3u << (2 * top);
         sw = (sw & ~FSW_TOP) | ((top + 1) & 7) << 11;

@@ -104,6 +104,67 @@ static void g_edge_arith(struct gen *g)
     fflags(g, FS_CC, FS_C023);
 }
 
+/* The register arithmetic's quick path in cpu/fpu and its borders: RC
+ * nearest, PC 53 or 64, all masked (now and then PC 24 or another RC for
+ * contrast); operands normal or zero; sums and differences with the
+ * exponents 0-2, 62-66 and 126-130 apart and cancellations of nearly equal
+ * significands; products and quotients near the ends of the exponent
+ * range; by D8, DC and DE. */
+static void g_edge_quick(struct gen *g)
+{
+    uint32_t cw = 0x40 | 0x3F | (chance(g, 50) ? 3u : 2u) << 8;
+    if (chance(g, 10))
+        cw = (cw & ~0xF00u) | (chance(g, 50) ? 0u : 3u << 8) | rn(g, 4) << 10;
+    struct opnd m = gen_mem(g, 2, 0);
+    b1(g, 0x66); /* mov word [m], cw; fldcw [m] */
+    b1(g, 0xC7);
+    gen_modrm(g, 0, &m);
+    b2(g, cw);
+    b1(g, 0xD9);
+    gen_modrm(g, 5, &m);
+    fflags(g, FS_CC, FS_CC);
+    static const uint32_t ops[6] = {0, 1, 4, 5, 6, 7}; /* FADD FMUL FSUB FSUBR FDIV FDIVR */
+    uint32_t op = ops[rn(g, 6)];
+    uint64_t sa = edge_sig(g), sb = edge_sig(g);
+    int32_t ea, eb;
+    if (op == 1 || op >= 6) {
+        int32_t r = (int32_t)rn(g, 4);
+        ea = r == 0   ? 1 + (int32_t)rn(g, 40)
+             : r == 1 ? 0x7FFE - (int32_t)rn(g, 40)
+                      : 16383 + (int32_t)rn(g, 64) - 32;
+        eb = r == 0   ? 16383 - (int32_t)rn(g, 40)
+             : r == 1 ? (op == 1 ? 16383 + (int32_t)rn(g, 40) : 16383 - (int32_t)rn(g, 40))
+                      : 16383 + (int32_t)rn(g, 64) - 32;
+        if (op >= 6 && r == 0)
+            eb = 16383 + (int32_t)rn(g, 40);
+    } else {
+        static const int32_t dist[16] = {0, 0, 1, 1, 2, 62, 63, 64, 65, 66, 126, 127, 128, 129, 130, 200};
+        int32_t d = dist[rn(g, 16)];
+        ea = chance(g, 10) ? (chance(g, 50) ? 0x7FFE - (int32_t)rn(g, 3) : 1 + (int32_t)rn(g, 200))
+                           : 16383 + (int32_t)rn(g, 64) - 32;
+        eb = ea - d;
+        if (d <= 1 && chance(g, 60)) /* nearly equal: cancellation */
+            sb = (sa ^ (rnd(g) >> rn(g, 64))) | 1ull << 63;
+        if (chance(g, 50)) {
+            int32_t t = ea;
+            ea = eb, eb = t;
+        }
+    }
+    bool za = chance(g, 12), zb = chance(g, 12);
+    if (zb)
+        fld_fx80(g, 0, 0, chance(g, 50));
+    else
+        fld_fx80(g, sb, clamp_exp(eb), chance(g, 50));
+    if (za)
+        fld_fx80(g, 0, 0, chance(g, 50));
+    else
+        fld_fx80(g, sa, clamp_exp(ea), chance(g, 50));
+    static const uint8_t esc[3] = {0xD8, 0xDC, 0xDE};
+    b1(g, esc[rn(g, 3)]); /* D8: ST(0) op= ST(1); DC: ST(1) op= ST(0); DE: and pop */
+    b1(g, 0xC1 | op << 3);
+    fflags(g, FS_CC, FS_C023);
+}
+
 /* FSQRT where its rounding is decided: exact squares (no PE), roots of
  * 25 or 54 bits (ties at PC 24 and 53 when exact, else near them), the
  * square one unit above or below, at odd and even exponents and now and
@@ -450,6 +511,7 @@ void gen_x87(struct gen *g, bool trans)
         break;
     case 17: g_edge_arith(g); break;
     case 18: g_edge_sqrt(g); break;
+    case 20: g_edge_quick(g); break;
     default: gen_int(g); break;
     }
 }
