@@ -342,10 +342,10 @@ FX_INLINE bool fx_quick_mul(struct fx80 a, struct fx80 b, struct fx_quick *q)
     q->zero = !p;
     if (!p)
         return true;
-    unsigned sh = (unsigned)!(p >> 127);
-    p <<= sh;
-    q->hi = (uint64_t)(p >> 64);
-    q->lo = (uint64_t)p;
+    uint64_t hi = (uint64_t)(p >> 64), lo = (uint64_t)p;
+    unsigned sh = (unsigned)(~hi >> 63); /* one place left when bit 126 leads */
+    q->hi = (hi << sh) | ((lo >> 63) & sh);
+    q->lo = lo << sh;
     q->e = (int32_t)(a.se & 0x7FFF) + (int32_t)(b.se & 0x7FFF) - FX_BIAS + 1 - (int32_t)sh;
     return fx_fast_exp_ok(q->e);
 }
