@@ -168,6 +168,8 @@ void emit_setcc(struct emit *e, int t, int cc);
 void emit_cf_to_field(struct emit *e, size_t off);
 /* dst = src if cc holds on the host flags. */
 void emit_cmov(struct emit *e, int cc, int dst, int src);
+/* Host flags from field - imm (size 1, 2 or 4): E when they are equal. */
+void emit_cmp_field(struct emit *e, size_t off, uint32_t imm, int size);
 /* Host flags from field & imm (size 1 or 4): NE when any of those bits is
  * set. Test the byte a handler last wrote as a byte or a word, so the load
  * takes its data from that store. */

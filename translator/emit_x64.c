@@ -610,6 +610,17 @@ void emit_shift_var(struct emit *e, int t, int kind, int count, int size)
     op_bv(e, size, 0xD2, 0xD3, kind, R(hreg(t)));
 }
 
+void emit_cmp_field(struct emit *e, size_t off, uint32_t imm, int size)
+{
+    op_bv(e, size, 0x80, 0x81, 7, S(off)); /* cmp [off], imm */
+    if (size == 1)
+        put8(e, (uint8_t)imm);
+    else if (size == 2)
+        put(e, &imm, 2);
+    else
+        put32(e, imm);
+}
+
 void emit_test_field(struct emit *e, size_t off, uint32_t imm, int size)
 {
     op_bv(e, size, 0xF6, 0xF7, 0, S(off)); /* test [off], imm */

@@ -332,14 +332,52 @@ static int cond(struct tr *t, int cc)
             return (cc & 1) ? CC_E : CC_NE;
         }
     }
+    /* ZF, SF and PF alone come from the result of any kind. */
+    bool zsp = (cc >> 1) == 2 || (cc >> 1) == 4 || (cc >> 1) == 5;
+    if ((t->kind == LF_INC || t->kind == LF_DEC) && zsp) {
+        emit_flags_test(&t->e, OFF(lf.res), t->ksize);
+        return cc;
+    }
     switch (t->remat ? t->kind : LF_NONE) {
     case LF_SUB: emit_flags_sub(&t->e, OFF(lf.a), OFF(lf.b), t->ksize); return cc;
     case LF_ADD: emit_flags_add(&t->e, OFF(lf.a), OFF(lf.b), t->ksize); return cc;
     case LF_LOGIC: emit_flags_test(&t->e, OFF(lf.res), t->ksize); return cc;
     default: break;
     }
-    emit_call_ret(&t->e, T0, jit_cond, (uint32_t)cc);
-    emit_flags_nz(&t->e, T0);
+    struct emit *e = &t->e;
+    size_t join = 0, slow = 0;
+    if (t->kind == LF_NONE) {
+        /* Set by an earlier block: at run time, a 32-bit SUB/CMP recomputes
+         * any condition, and a 32-bit LOGIC, INC, DEC or result-only kind
+         * ZF, SF and PF; anything else goes to cpu_cond. (lf.size follows
+         * lf.op: one word names both.) */
+        _Static_assert(offsetof(struct lazy_flags, size) == offsetof(struct lazy_flags, op) + 1, "lf layout");
+        emit_cmp_field(e, OFF(lf.op), LF_SUB | 4u << 8, 2);
+        size_t not_sub = emit_jcc_fwd(e, CC_NE);
+        emit_flags_sub(e, OFF(lf.a), OFF(lf.b), 4);
+        emit_setcc(e, T0, cc);
+        join = emit_jmp_fwd(e);
+        emit_bind(e, not_sub);
+        if (zsp) {
+            _Static_assert(LF_INC == LF_LOGIC + 1 && LF_DEC == LF_LOGIC + 2 && LF_RES == LF_LOGIC + 3,
+                           "lf_op");
+            emit_ld(e, T0, OFF(lf.op), 2);
+            emit_alu_imm(e, 5, T0, LF_LOGIC | 4u << 8, 4); /* sub */
+            emit_alu_imm(e, 7, T0, 3, 4);                  /* cmp */
+            slow = emit_jcc_fwd(e, 0x7);                   /* ja: not one of the four, or not 32-bit */
+            emit_flags_test(e, OFF(lf.res), 4);
+            emit_setcc(e, T0, cc);
+            size_t done = emit_jmp_fwd(e);
+            emit_bind(e, slow);
+            slow = done;
+        }
+    }
+    emit_call_ret(e, T0, jit_cond, (uint32_t)cc);
+    if (join)
+        emit_bind(e, join);
+    if (slow)
+        emit_bind(e, slow);
+    emit_flags_nz(e, T0);
     return CC_NE;
 }
 
