@@ -283,6 +283,7 @@ struct tr {
     bool hostf;       /* the host flags are that producer's */
     bool remat;       /* its flags can be recomputed from lf.a/lf.b/lf.res */
     bool cr0_checked; /* CR0.EM/TS tested clear since the last handler call */
+    const struct jit_ibtc *ibtc;
     bool ended;
 };
 
@@ -420,6 +421,11 @@ static void exit_to(struct tr *t, int k, uint32_t target)
         emit_count(&t->e, k + 1 - t->synced);
         int slot = emit_exit_chain(&t->e, target);
         tb->jmp_eip[slot] = target;
+    } else if (t->hf & HF_CS_FLAT) {
+        /* Another page: no patched jump (its mapping may change), but the
+         * indirect-branch table, which checks the page's translation. */
+        emit_imm(&t->e, T0, target);
+        emit_exit_lookup(&t->e, k + 1 - t->synced, tb->cs_base, tb->hflags, t->ibtc, false);
     } else {
         emit_st_imm(&t->e, OFF(eip), target, 4);
         emit_count(&t->e, k + 1 - t->synced);
@@ -756,6 +762,7 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
     t.c = c;
     t.tb = tb;
     t.hf = tb->hflags;
+    t.ibtc = ibtc;
     t.kind = LF_NONE;
     emit_init(&t.e, out, cap, tb);
     /* Generated code runs at the block's CPL, whose TLB is tlb_cur then. */
