@@ -245,7 +245,7 @@ static enum plan plan_of(const struct insn *i, op_fn fn, uint32_t hf)
     if (fn == op_alu_imm && i->op == 0x82)
         return P_HELPER;
     if (fn == op_nop)
-        return i->rep ? P_HELPER : P_NOP; /* F3 90 is PAUSE */
+        return P_NOP; /* PAUSE (F3 90) too: op_nop does nothing for it either */
     if (fn == op_shift) {
         /* SHL/SHR/SAR by a constant that shifts (not 0, not the width). */
         int count = i->op >= 0xD0 ? 1 : (int)(i->imm & 0x1F);
