@@ -55,6 +55,20 @@ void cpu_tlb_flush_page(struct cpu *c, uint32_t lin)
     }
 }
 
+void cpu_tlb_drop_writes(struct cpu *c, uintptr_t host_page)
+{
+    if (!c->tlb_tracked) {
+        cpu_tlb_flush(c);
+        return;
+    }
+    for (int s = 0; s < 2; s++)
+        for (uint32_t n = 0; n < c->tlb_nused[s]; n++) {
+            struct tlb_entry *e = &c->tlb[s][c->tlb_used[s][n]];
+            if (e->tag_w != TLB_INVALID && e->addend + e->tag_w == host_page)
+                e->tag_w = TLB_INVALID;
+        }
+}
+
 void cpu_update_hflags(struct cpu *c)
 {
     c->tlb_cur = c->tlb[c->cpl == 3 ? 1 : 0];

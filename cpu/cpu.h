@@ -277,6 +277,10 @@ void cpu_tlb_flush(struct cpu *c);
  * CR4.PGE is set (with PGE clear no entry is global). */
 void cpu_tlb_flush_nonglobal(struct cpu *c);
 void cpu_tlb_flush_page(struct cpu *c, uint32_t lin);
+/* Take write access away from every TLB entry, in either set and at any
+ * linear address, that maps the 4 KB of host memory at host_page (a page
+ * of RAM that now holds translated code). */
+void cpu_tlb_drop_writes(struct cpu *c, uintptr_t host_page);
 
 /* Interrupt delivery (IVT in real mode, IDT in protected mode). `soft` marks
  * INT n/INT3/INTO, whose return address is the next instruction. */

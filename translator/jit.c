@@ -328,13 +328,13 @@ static struct tb *tb_translate(struct jit *j, struct cpu *c, uintptr_t host, uin
         uint32_t start = (uint32_t)(host - (uintptr_t)mm->ram);
         tb->phys_start = start;
         tb->phys_end = start + tb->size;
-        bool fresh = page_list_add(j, tb, 0, start >> MEM_PAGE_SHIFT);
-        uint32_t last = (tb->phys_end - 1) >> MEM_PAGE_SHIFT;
-        if (last != tb->page[0])
-            fresh |= page_list_add(j, tb, 1, last);
-        /* Writes through the TLB fast path must now take the slow path. */
-        if (fresh)
-            cpu_tlb_flush(c);
+        uint32_t first = start >> MEM_PAGE_SHIFT, last = (tb->phys_end - 1) >> MEM_PAGE_SHIFT;
+        /* Writes through the TLB fast path to a page that now holds code
+         * must take the slow path. */
+        if (page_list_add(j, tb, 0, first))
+            cpu_tlb_drop_writes(c, (uintptr_t)mm->ram + ((uintptr_t)first << MEM_PAGE_SHIFT));
+        if (last != tb->page[0] && page_list_add(j, tb, 1, last))
+            cpu_tlb_drop_writes(c, (uintptr_t)mm->ram + ((uintptr_t)last << MEM_PAGE_SHIFT));
     } else {
         tb->phys_start = tb->phys_end = 0;
     }
