@@ -217,14 +217,16 @@ struct fx80 fx_rem(struct fx_ctx *x, struct fx80 a, struct fx80 b, bool near, ui
     if (ca == FXC_INF || cb == FXC_ZERO)
         return fx_invalid(x);
     fx_flag_de(x, ca, cb);
-    if (ca == FXC_ZERO || cb == FXC_INF) {
-        /* A pseudo-denormal comes back in its canonical form, exponent 1
-         * (as the host CPU returns it; SDM 1 §8.2.2). */
-        if (fx_exp(a) == 0 && (a.sig >> 63))
-            a.se |= 1;
+    if (ca == FXC_ZERO)
         return a;
-    }
     struct fx_unp ua = fx_unpack(a), ub = fx_unpack(b);
+    if (cb == FXC_INF) {
+        /* The remainder is a itself, delivered like any result: a denormal
+         * is tiny (an unmasked UE gives it with the bias adjusted, as the
+         * host CPU does), a pseudo-denormal comes back canonical, exponent
+         * 1 (SDM 1 §8.2.2). */
+        return fx_round_pack(x, ua.sign, ua.exp, (u128)ua.sig << 64, 64);
+    }
     int32_t d = ua.exp - ub.exp;
     bool sign = ua.sign;
     if (d < 0) {
