@@ -137,6 +137,8 @@ void emit_stp(struct emit *e, int t, int size);
  * dst = dst op src at `size`, host flags = guest flags. CMP leaves dst. */
 void emit_alu(struct emit *e, int op, int dst, int src, int size);
 void emit_alu_imm(struct emit *e, int op, int dst, uint32_t imm, int size);
+/* dst = dst op the field at off (CMP leaves dst). */
+void emit_alu_field(struct emit *e, int op, int dst, size_t off, int size);
 void emit_incdec(struct emit *e, int t, bool dec, int size);
 /* dst = low half of dst * src, signed (size 2 or 4); host CF = OF = the
  * product did not fit. */

@@ -501,6 +501,11 @@ void emit_alu_imm(struct emit *e, int aop, int dst, uint32_t imm, int size)
         put32(e, imm);
 }
 
+void emit_alu_field(struct emit *e, int aop, int dst, size_t off, int size)
+{
+    op_bv(e, size, (uint8_t)(aop << 3 | 2), (uint8_t)(aop << 3 | 3), hreg(dst), S(off));
+}
+
 void emit_incdec(struct emit *e, int t, bool dec, int size)
 {
     op_bv(e, size, 0xFE, 0xFF, dec ? 1 : 0, R(hreg(t)));

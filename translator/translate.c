@@ -346,38 +346,41 @@ static int cond(struct tr *t, int cc)
     default: break;
     }
     struct emit *e = &t->e;
-    size_t join = 0, slow = 0;
+    size_t join = 0;
     if (t->kind == LF_NONE) {
-        /* Set by an earlier block: at run time, a 32-bit SUB/CMP recomputes
-         * any condition, and a 32-bit LOGIC, INC, DEC or result-only kind
-         * ZF, SF and PF; anything else goes to cpu_cond. (lf.size follows
-         * lf.op: one word names both.) */
+        /* Set by an earlier block (or a handler), known only at run time:
+         * ZF, SF and PF come from a 32-bit result of any lazy kind, and
+         * any condition from a 32-bit SUB/CMP whose result is a - b (not
+         * an SBB that borrowed). Anything else goes to cpu_cond. (lf.size
+         * follows lf.op: one word names both.) */
         _Static_assert(offsetof(struct lazy_flags, size) == offsetof(struct lazy_flags, op) + 1, "lf layout");
-        emit_cmp_field(e, OFF(lf.op), LF_SUB | 4u << 8, 2);
-        size_t not_sub = emit_jcc_fwd(e, CC_NE);
-        emit_flags_sub(e, OFF(lf.a), OFF(lf.b), 4);
+        _Static_assert(LF_ADD == 1 && LF_RES == 6, "lf_op: the kinds with a result are 1..6");
+        size_t slow[2];
+        if (zsp) {
+            emit_ld(e, T0, OFF(lf.op), 2);
+            emit_alu_imm(e, 5, T0, LF_ADD | 4u << 8, 4); /* sub */
+            emit_alu_imm(e, 7, T0, LF_RES - LF_ADD, 4);  /* cmp */
+            slow[0] = emit_jcc_fwd(e, 0x7);              /* ja: no result, or not 32-bit */
+            slow[1] = 0;
+            emit_flags_test(e, OFF(lf.res), 4);
+        } else {
+            emit_cmp_field(e, OFF(lf.op), LF_SUB | 4u << 8, 2);
+            slow[0] = emit_jcc_fwd(e, CC_NE);
+            emit_ld(e, T0, OFF(lf.a), 4);
+            emit_alu_field(e, 5, T0, OFF(lf.b), 4);   /* sub */
+            emit_alu_field(e, 7, T0, OFF(lf.res), 4); /* cmp */
+            slow[1] = emit_jcc_fwd(e, CC_NE);
+            emit_flags_sub(e, OFF(lf.a), OFF(lf.b), 4);
+        }
         emit_setcc(e, T0, cc);
         join = emit_jmp_fwd(e);
-        emit_bind(e, not_sub);
-        if (zsp) {
-            _Static_assert(LF_INC == LF_LOGIC + 1 && LF_DEC == LF_LOGIC + 2 && LF_RES == LF_LOGIC + 3,
-                           "lf_op");
-            emit_ld(e, T0, OFF(lf.op), 2);
-            emit_alu_imm(e, 5, T0, LF_LOGIC | 4u << 8, 4); /* sub */
-            emit_alu_imm(e, 7, T0, 3, 4);                  /* cmp */
-            slow = emit_jcc_fwd(e, 0x7);                   /* ja: not one of the four, or not 32-bit */
-            emit_flags_test(e, OFF(lf.res), 4);
-            emit_setcc(e, T0, cc);
-            size_t done = emit_jmp_fwd(e);
-            emit_bind(e, slow);
-            slow = done;
-        }
+        emit_bind(e, slow[0]);
+        if (slow[1])
+            emit_bind(e, slow[1]);
     }
     emit_call_ret(e, T0, jit_cond, (uint32_t)cc);
     if (join)
         emit_bind(e, join);
-    if (slow)
-        emit_bind(e, slow);
     emit_flags_nz(e, T0);
     return CC_NE;
 }
