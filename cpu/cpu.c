@@ -272,6 +272,14 @@ bool cpu_get_cf(struct cpu *c)
     return lazy_cf(c, 1u << (8 * lf->size - 1));
 }
 
+bool cpu_get_of(struct cpu *c)
+{
+    const struct lazy_flags *lf = &c->lf;
+    if (lf->op == LF_NONE || lf->op > LF_RES)
+        return (cpu_get_eflags(c) & F_OF) != 0;
+    return lazy_of(c, 1u << (8 * lf->size - 1));
+}
+
 void cpu_set_eflags(struct cpu *c, uint32_t value, uint32_t mask)
 {
     cpu_flags_commit(c);

@@ -223,6 +223,7 @@ static inline void lf_set(struct cpu *c, int op, uint32_t a, uint32_t b, uint32_
 
 /* Carry flag, fast for the common lazy kinds. */
 bool cpu_get_cf(struct cpu *c);
+bool cpu_get_of(struct cpu *c);
 
 /* Set the arithmetic flags from explicit bits (for instructions whose flags
  * are computed eagerly). */

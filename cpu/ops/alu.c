@@ -491,5 +491,7 @@ void op_lahf(struct cpu *c, const struct insn *i)
 
 void op_sahf(struct cpu *c, const struct insn *i)
 {
-    cpu_set_eflags(c, CPU_R8(c, 4), F_SF | F_ZF | F_AF | F_PF | F_CF);
+    /* SF ZF AF PF CF from AH: of the old flags only OF is worked out. */
+    uint32_t of = cpu_get_of(c) ? F_OF : 0;
+    cpu_set_arith(c, (CPU_R8(c, 4) & (F_SF | F_ZF | F_AF | F_PF | F_CF)) | of);
 }
