@@ -101,6 +101,12 @@ void emit_gr_st(struct emit *e, int n, int t, int size);            /* n = low b
 void emit_gr_st_imm(struct emit *e, int n, uint32_t v, int size);
 void emit_gr_st_a(struct emit *e, int n, int size);   /* n = A */
 void emit_a_gr(struct emit *e, int n, int32_t delta); /* A = n + delta */
+/* 32-bit ALU straight on guest registers: n = n op m, or n op imm (op as
+ * emit_alu; CMP leaves n); host flags = guest flags. */
+void emit_gr_alu(struct emit *e, int op, int n, int m);
+void emit_gr_alu_imm(struct emit *e, int op, int n, uint32_t imm);
+/* The 32-bit field at off = guest register n. */
+void emit_st_gr(struct emit *e, size_t off, int n);
 /* Write the changed registers back to the CPU state (they stay cached). */
 void emit_gr_flush(struct emit *e);
 /* Load those not held (before a branch between exits). */

@@ -317,6 +317,26 @@ void emit_gr_st_imm(struct emit *e, int n, uint32_t v, int size)
         put(e, &v, 2);
 }
 
+void emit_gr_alu(struct emit *e, int aop, int n, int m)
+{
+    int hs = gr_use(e, m);
+    int hd = aop == 7 ? gr_use(e, n) : gr_def(e, n, false);
+    char opc = (char)(aop << 3 | 1); /* op r/m32, r32 */
+    op(e, 4, &opc, 1, hs, R(hd));
+}
+
+void emit_gr_alu_imm(struct emit *e, int aop, int n, uint32_t imm)
+{
+    int hd = aop == 7 ? gr_use(e, n) : gr_def(e, n, false);
+    op(e, 4, "\x81", 1, aop, R(hd));
+    put32(e, imm);
+}
+
+void emit_st_gr(struct emit *e, size_t off, int n)
+{
+    op(e, 4, "\x89", 1, gr_use(e, n), S(off));
+}
+
 void emit_gr_st_a(struct emit *e, int n, int size)
 {
     op_bv(e, size, 0x88, 0x89, R14, R(gr_def(e, n, size == 4)));

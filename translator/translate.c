@@ -506,6 +506,38 @@ static void gen_alu(struct tr *t, const struct insn *i, bool store, const struct
     if (carry)
         fold_cf(t); /* the carry in, into eflags before anything is loaded */
     bool dst_mem = (form == 0 || form == 3) && i->mod != 3;
+    int lfop = (aop == 0 || aop == 2) ? LF_ADD : (aop == 3 || aop == 5 || aop == 7) ? LF_SUB : LF_LOGIC;
+    /* 32-bit between registers or with an immediate: straight on the host
+     * registers that hold them (a CMP only when its result need not be
+     * recorded). */
+    bool src_imm = form >= 2 || (form == 3);
+    bool src_reg = (form == 0 || form == 1) && i->mod == 3;
+    if (size == 4 && !dst_mem && (src_imm || src_reg) && !(aop == 7 && store)) {
+        int n = form == 2 ? R_EAX : form == 1 ? i->reg : i->rm;
+        int m = form == 1 ? i->rm : i->reg;
+        if (store && lfop != LF_LOGIC) {
+            emit_st_gr(e, OFF(lf.a), n);
+            if (src_imm)
+                emit_st_imm(e, OFF(lf.b), i->imm, 4);
+            else
+                emit_st_gr(e, OFF(lf.b), m);
+        }
+        if (carry)
+            emit_cf_from_field(e, OFF(eflags));
+        if (src_imm)
+            emit_gr_alu_imm(e, aop, n, i->imm);
+        else
+            emit_gr_alu(e, aop, n, m);
+        if (store) {
+            emit_st_gr(e, OFF(lf.res), n);
+            emit_st_imm(e, OFF(lf.op), (uint32_t)lfop | 4u << 8, 2);
+        }
+        t->kind = lfop;
+        t->ksize = size;
+        t->remat = !carry;
+        t->hostf = true;
+        return;
+    }
     if (dst_mem) {
         tr_ea(t, i);
         tr_tlb(t, aop != 7, size, s);
@@ -520,7 +552,6 @@ static void gen_alu(struct tr *t, const struct insn *i, bool store, const struct
         rm_load(t, i, T1, size, false, s);
     else
         emit_gr_ld(e, T1, i->reg, size, false);
-    int lfop = (aop == 0 || aop == 2) ? LF_ADD : (aop == 3 || aop == 5 || aop == 7) ? LF_SUB : LF_LOGIC;
     if (carry)
         emit_cf_from_field(e, OFF(eflags));
     if (store && lfop != LF_LOGIC) {
