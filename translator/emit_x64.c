@@ -69,6 +69,17 @@ static void put64(struct emit *e, uint64_t v)
     put(e, &v, 8);
 }
 
+/* An immediate of an instruction of `size` bytes (1, 2 or 4). */
+static void put_imm(struct emit *e, uint32_t v, int size)
+{
+    if (size == 1)
+        put8(e, (uint8_t)v);
+    else if (size == 2)
+        put(e, &v, 2);
+    else
+        put32(e, v);
+}
+
 /* One instruction with a ModRM operand. size: 1, 2, 4 or 8 (operand size,
  * giving the 0x66 prefix and REX.W); opc: the opcode bytes for that size.
  * rm is a register, or when mem is set, [base + index + disp32]. */
@@ -311,10 +322,7 @@ void emit_gr_st_imm(struct emit *e, int n, uint32_t v, int size)
         return;
     }
     op_bv(e, size, 0xC6, 0xC7, 0, R(h));
-    if (size == 1)
-        put8(e, (uint8_t)v);
-    else
-        put(e, &v, 2);
+    put_imm(e, v, size);
 }
 
 void emit_gr_alu(struct emit *e, int aop, int n, int m)
@@ -369,12 +377,7 @@ void emit_st(struct emit *e, size_t off, int t, int size)
 void emit_st_imm(struct emit *e, size_t off, uint32_t v, int size)
 {
     op_bv(e, size, 0xC6, 0xC7, 0, S(off));
-    if (size == 1)
-        put8(e, (uint8_t)v);
-    else if (size == 2)
-        put(e, &v, 2);
-    else
-        put32(e, v);
+    put_imm(e, v, size);
 }
 
 void emit_imm(struct emit *e, int t, uint32_t v)
@@ -513,12 +516,7 @@ void emit_alu(struct emit *e, int aop, int dst, int src, int size)
 void emit_alu_imm(struct emit *e, int aop, int dst, uint32_t imm, int size)
 {
     op_bv(e, size, 0x80, 0x81, aop, R(hreg(dst)));
-    if (size == 1)
-        put8(e, (uint8_t)imm);
-    else if (size == 2)
-        put(e, &imm, 2);
-    else
-        put32(e, imm);
+    put_imm(e, imm, size);
 }
 
 void emit_alu_field(struct emit *e, int aop, int dst, size_t off, int size)
@@ -638,21 +636,13 @@ void emit_shift_var(struct emit *e, int t, int kind, int count, int size)
 void emit_cmp_field(struct emit *e, size_t off, uint32_t imm, int size)
 {
     op_bv(e, size, 0x80, 0x81, 7, S(off)); /* cmp [off], imm */
-    if (size == 1)
-        put8(e, (uint8_t)imm);
-    else if (size == 2)
-        put(e, &imm, 2);
-    else
-        put32(e, imm);
+    put_imm(e, imm, size);
 }
 
 void emit_test_field(struct emit *e, size_t off, uint32_t imm, int size)
 {
     op_bv(e, size, 0xF6, 0xF7, 0, S(off)); /* test [off], imm */
-    if (size == 1)
-        put8(e, (uint8_t)imm);
-    else
-        put32(e, imm);
+    put_imm(e, imm, size);
 }
 
 void emit_and_field_imm(struct emit *e, size_t off, uint32_t imm)
