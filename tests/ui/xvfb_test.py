@@ -66,18 +66,27 @@ def wait_title(env, win, part, what, seconds):
 
 
 def find_window(env, proc, deadline):
+    """The rex86 window: (id, how it was found), or (None, None).
+
+    xdotool 3.2016 matches --name only on titles stored as STRING; under a
+    UTF-8 locale SDL stores UTF8_STRING, which it skips, so the class name
+    (WM_CLASS "rex86") finds it then. The class can match more than one
+    window, one of them without a title (seen under load: the first match
+    stayed unnamed), so the one whose title names rex86 is preferred; until
+    the deadline, the first match is the fallback."""
+    first = None
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             fail("rex86 exited with status %d while its window was awaited" % proc.returncode)
-        # xdotool 3.2016 matches --name only on titles stored as STRING;
-        # under a UTF-8 locale SDL stores UTF8_STRING, which it skips. The
-        # class name (WM_CLASS "rex86") finds the same window then.
         for how in ("--name", "--classname"):
             ids = xdotool(env, "search", how, "rex86").stdout.split()
-            if ids:
-                return ids[0], how
+            for win in ids:
+                if "rex86" in xdotool(env, "getwindowname", win).stdout:
+                    return win, how
+            if ids and not first:
+                first = (ids[0], how)
         time.sleep(0.1)
-    return None, None
+    return first if first else (None, None)
 
 
 def main():
