@@ -510,7 +510,7 @@ static void gen_alu(struct tr *t, const struct insn *i, bool store, const struct
     /* 32-bit between registers or with an immediate: straight on the host
      * registers that hold them (a CMP only when its result need not be
      * recorded). */
-    bool src_imm = form >= 2 || (form == 3);
+    bool src_imm = form >= 2;
     bool src_reg = (form == 0 || form == 1) && i->mod == 3;
     if (size == 4 && !dst_mem && (src_imm || src_reg) && !(aop == 7 && store)) {
         int n = form == 2 ? R_EAX : form == 1 ? i->reg : i->rm;
@@ -697,6 +697,17 @@ static void plan_flags(enum plan p, const struct insn *i, uint32_t *reads, uint3
         *reads = FL_ALL;
 }
 
+/* --jit-stats: count a handler call, by opcode (and ModRM reg for a group). */
+static void prof_helper(struct emit *e, const struct insn *i, struct jit_prof *prof)
+{
+    if (!prof)
+        return;
+    int row = i->op * 8 + ((i->info->attr & A_GROUP) ? i->reg : 0);
+    prof->mnem[row] = i->info->mnem;
+    prof->group[row] = (i->info->attr & A_GROUP) != 0;
+    emit_inc64(e, &prof->helper[row]);
+}
+
 /* An instruction run by its interpreter handler. */
 static void gen_helper(struct tr *t, int k, const struct insn *i, op_fn fn, uint32_t eip, uint32_t next,
                        const struct jit_ibtc *ibtc, struct jit_prof *prof)
@@ -711,12 +722,7 @@ static void gen_helper(struct tr *t, int k, const struct insn *i, op_fn fn, uint
             emit_count(e, k - t->synced);
         t->synced = k;
     }
-    if (prof) {
-        int row = i->op * 8 + ((i->info->attr & A_GROUP) ? i->reg : 0);
-        prof->mnem[row] = i->info->mnem;
-        prof->group[row] = (i->info->attr & A_GROUP) != 0;
-        emit_inc64(e, &prof->helper[row]);
-    }
+    prof_helper(e, i, prof);
     emit_call_op(e, fn, i);
     if (!pure)
         t->cr0_checked = false;
@@ -836,12 +842,7 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
                 tr_tlb(&t, form < 0, form < 0 ? -form : form, &s);
             }
             emit_st_imm(e, OFF(insn_eip), eip, 4); /* the x87's FIP */
-            if (prof) {
-                int row = i->op * 8 + ((i->info->attr & A_GROUP) ? i->reg : 0);
-                prof->mnem[row] = i->info->mnem;
-                prof->group[row] = (i->info->attr & A_GROUP) != 0;
-                emit_inc64(e, &prof->helper[row]);
-            }
+            prof_helper(e, i, prof);
             /* The form's own handler: op_esc without the checks just made. */
             op_fn direct = fpu_jit_handler(i, c->model);
             emit_call_op(e, direct ? direct : fn, i);

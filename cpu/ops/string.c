@@ -147,6 +147,18 @@ static bool rep_bulk_ok(const struct cpu *c, const struct insn *i, const struct 
     return i->rep && i->as32 && s->delta > 0 && c->model >= CPU_386;
 }
 
+/* n more elements of a bulk run done: when the chunk's budget is spent,
+ * end this execution and, with ECX left, come back to the instruction. */
+static bool chunk_spent(struct cpu *c, uint32_t *budget, uint32_t n)
+{
+    *budget -= n;
+    if (*budget)
+        return false;
+    if (c->ECX)
+        c->eip = c->insn_eip;
+    return true;
+}
+
 static void rep_movs_bulk(struct cpu *c, const struct strctx *s)
 {
     uint32_t size = (uint32_t)s->size, budget = REP_CHUNK;
@@ -180,12 +192,8 @@ static void rep_movs_bulk(struct cpu *c, const struct strctx *s)
         c->ESI += n * size;
         c->EDI += n * size;
         c->ECX -= n;
-        budget -= n;
-        if (budget == 0) {
-            if (c->ECX)
-                c->eip = c->insn_eip;
+        if (chunk_spent(c, &budget, n))
             return;
-        }
     }
 }
 
@@ -212,12 +220,8 @@ static void rep_stos_bulk(struct cpu *c, const struct strctx *s, uint32_t v)
         }
         c->EDI += n * size;
         c->ECX -= n;
-        budget -= n;
-        if (budget == 0) {
-            if (c->ECX)
-                c->eip = c->insn_eip;
+        if (chunk_spent(c, &budget, n))
             return;
-        }
     }
 }
 
