@@ -162,9 +162,10 @@ opcode:;
             reg = 6; /* FF /7 is PUSH on the 8086 and 286 */
         oi = &grp_table[code][reg];
         if (!oi->fn) {
-            /* Undefined group rows of the 8086 and 286 behave as row 0
-             * (C6/C7, 8F) on those chips; later chips raise #UD. */
-            if (model <= CPU_286 && (code == 0xC6 || code == 0xC7 || code == 0x8F))
+            /* Undefined rows of C6/C7 and 8F behave as row 0 on the 8086;
+             * the 286 and later raise #UD (both as the conformance vectors
+             * measured on the chips). */
+            if (model < CPU_286 && (code == 0xC6 || code == 0xC7 || code == 0x8F))
                 oi = &grp_table[code][0];
         }
     }

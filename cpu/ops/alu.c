@@ -314,8 +314,17 @@ void op_idiv(struct cpu *c, const struct insn *i)
         int32_t q = n / (int8_t)d, r = n % (int8_t)d;
         if (neg)
             q = -q;
-        if (q > 127 || q < (i8086 ? -127 : -128))
-            cpu_exception(c, EXC_DE, EXC_NO_ERR);
+        if (q > 127 || q < (i8086 ? -127 : -128)) {
+            /* The 286 and 386 miss some overflows: they divide as if bit 14
+             * of the dividend were flipped whenever that gives a quotient of
+             * exactly -128 (measured on a 286 by the conformance vectors,
+             * and on a 386 by SingleStepTests/80386 issue 3). */
+            int32_t n2 = (int16_t)(CPU_R16(c, R_EAX) ^ 0x4000);
+            if (i8086 || c->model > CPU_386 || n2 / (int8_t)d != -128)
+                cpu_exception(c, EXC_DE, EXC_NO_ERR);
+            q = -128;
+            r = n2 % (int8_t)d;
+        }
         CPU_R8(c, 0) = (uint8_t)q;
         CPU_R8(c, 4) = (uint8_t)r;
     } else if (size == 2) {

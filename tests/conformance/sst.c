@@ -30,6 +30,7 @@ struct options {
     bool have_min_pass;
     double min_pass;
     bool verbose;
+    bool undefined;      /* run the tests marked 'undefined' too */
     char filters[64][8]; /* upper-case opcode names: "F7" or "F7.6" */
     int filter_count;
 };
@@ -92,14 +93,17 @@ static const int8_t moo_seg[MOO_NREGS] = {-1, -1, -1, -1, S_CS, S_SS, S_DS, S_ES
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: rex86-sst [--cpu 8086|286] [--min-pass PCT] [--verbose] [--filter HEX[,HEX...]]\n"
-                 "                 FILE_OR_DIR...\n"
+    fprintf(out, "usage: rex86-sst [--cpu 8086|286] [--min-pass PCT] [--verbose] [--undefined]\n"
+                 "                 [--filter HEX[,HEX...]] FILE_OR_DIR...\n"
                  "Runs SingleStepTests MOO vectors (*.MOO.gz) through the rex86 interpreter.\n"
                  "  --cpu 8086|286   CPU rules to apply (default: from each file's header)\n"
                  "  --min-pass PCT   succeed when at least PCT%% of the tests that ran passed\n"
                  "  --verbose        show every failure, not only the first of each file\n"
+                 "  --undefined      run the tests marked 'undefined' too (rex86 models what\n"
+                 "                   the chips do there)\n"
                  "  --filter HEX     only opcode files named HEX (F7 matches F7 and F7.0-F7.7)\n"
-                 "Tests whose metadata.json status is 'undefined' or 'fpu' are skipped and counted.\n");
+                 "Tests whose metadata.json status is 'fpu', or 'undefined' without --undefined,\n"
+                 "are skipped and counted.\n");
 }
 
 static void error_msg(struct totals *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -215,9 +219,10 @@ static struct op_meta lookup_meta(const struct json_value *root, const char *op,
     return om;
 }
 
-static bool meta_skips(const struct op_meta *om)
+static bool meta_skips(const struct options *o, const struct op_meta *om)
 {
-    return om->status && (strcmp(om->status, "undefined") == 0 || strcmp(om->status, "fpu") == 0);
+    return om->status &&
+           ((!o->undefined && strcmp(om->status, "undefined") == 0) || strcmp(om->status, "fpu") == 0);
 }
 
 /* ModRM reg field of a test's instruction (after its prefixes). */
@@ -544,7 +549,7 @@ static void run_file(const char *path, const struct options *o, struct session *
         om_reg[r] = by_modrm ? lookup_meta(meta, op, rs) : om;
     }
     uint64_t passed = 0, failed = 0, skipped = 0;
-    if (!by_modrm && meta_skips(&om)) {
+    if (!by_modrm && meta_skips(o, &om)) {
         skipped = mf.test_count;
         printf("%s: %llu passed, %llu failed, %llu skipped (status %s)\n", path, 0ull, 0ull,
                (unsigned long long)skipped, om.status);
@@ -578,7 +583,7 @@ static void run_file(const char *path, const struct options *o, struct session *
     for (uint32_t k = 0; k < mf.test_count; k++) {
         const struct moo_test *t = &mf.tests[k];
         const struct op_meta *tm = by_modrm ? &om_reg[modrm_reg(t)] : &om;
-        if (meta_skips(tm)) {
+        if (meta_skips(o, tm)) {
             skipped++;
             continue;
         }
@@ -722,6 +727,8 @@ int main(int argc, char **argv)
             return 0;
         } else if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0) {
             o.verbose = true;
+        } else if (strcmp(a, "--undefined") == 0) {
+            o.undefined = true;
         } else if (strcmp(a, "--cpu") == 0 || strcmp(a, "--min-pass") == 0 || strcmp(a, "--filter") == 0) {
             if (k + 1 >= argc) {
                 fprintf(stderr, "rex86-sst: error: %s needs a value\n", a);
