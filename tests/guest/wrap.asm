@@ -10,36 +10,10 @@
 %define TEST_NAME "wrap"
 %include "rom.inc"
 
-RESUME   equ 0x0610                 ; where the fault handler resumes (ROM)
-FAULT_IP equ 0x0612                 ; the CS:IP the fault pushed
-FAULT_CS equ 0x0614
-FAULT_V  equ 0x0616                 ; the vector taken
 SCRATCH  equ 0x0620
 DATA_SEG equ 0x2000
 
-; EXPECT_FAULT vector, label, instruction...: run one instruction that must
-; raise the vector, the saved CS:IP pointing at it.
-%macro EXPECT_FAULT 3+
-    %defstr %%name %2
-    %strcat %%vec "vector of ", %%name
-    %strcat %%ip "fault ip of ", %%name
-    %strcat %%cs "fault cs of ", %%name
-    %strcat %%nofault "no fault at ", %%name
-    mov word [RESUME], %%resume
-    mov word [FAULT_V], 0xFFFF
-%2:
-    %3
-    FAILED %%nofault
-%%resume:
-    CHECK word [FAULT_V], %1, %%vec
-    CHECK word [FAULT_IP], %2, %%ip
-    CHECK word [FAULT_CS], ROM_SEG, %%cs
-%endmacro
-
 main:
-    SET_IVT 12, ss_handler
-    SET_IVT 13, gp_handler
-
     ; 16-bit effective addresses wrap at 64 KB: FFFF+2 is offset 1, and
     ; FFF0+20h is offset 10h.
     mov byte [1], 0x5A
@@ -102,13 +76,12 @@ main:
     mov es, ax
     mov word [es:0xFFFE], 0x34B8    ; B8 34 (12 would be at 10000h)
     pop es
-    mov word [RESUME], .cs_resume
-    mov word [FAULT_V], 0xFFFF
+    ARM_FAULT 13, .cs_resume
     jmp DATA_SEG:0xFFFE
 .cs_resume:
-    CHECK word [FAULT_V], 13, "vector of code past cs limit"
-    CHECK word [FAULT_IP], 0xFFFE, "fault ip of code past cs limit"
-    CHECK word [FAULT_CS], DATA_SEG, "fault cs of code past cs limit"
+    CHECK word [LIB_FAULT_V], 13, "vector of code past cs limit"
+    CHECK word [LIB_FAULT_IP], 0xFFFE, "fault ip of code past cs limit"
+    CHECK word [LIB_FAULT_CS], DATA_SEG, "fault cs of code past cs limit"
 
     ; A20 (port 92h bit 1): FFFF:0610 is 100600h when it is on, and wraps
     ; to 000600h when it is off.
@@ -178,30 +151,6 @@ main:
     xor ebx, ebx
 
     FINISH
-
-; #GP and #SS: record the vector and where it came from, and resume at
-; [RESUME] in the ROM.
-gp_handler:
-    push ax
-    mov ax, 13
-    jmp fault_common
-ss_handler:
-    push ax
-    mov ax, 12
-fault_common:
-    push bp
-    mov bp, sp
-    mov [FAULT_V], ax
-    mov ax, [bp + 4]
-    mov [FAULT_IP], ax
-    mov ax, [bp + 6]
-    mov [FAULT_CS], ax
-    mov ax, [RESUME]
-    mov [bp + 4], ax
-    mov word [bp + 6], ROM_SEG
-    pop bp
-    pop ax
-    iret
 
 ; Null, a flat 4 GB data segment (8) and a 64 KB one based at 0 (16).
 align 8
