@@ -38,14 +38,42 @@ static inline uint32_t size_mask(int size)
     return size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1;
 }
 
+/* A load or store of 1, 2 or 4 bytes of host memory (guest memory is
+ * little-endian like the hosts). One access of the element's own width,
+ * also when size is not a constant: memcpy of a variable size becomes a
+ * byte loop through the stack, whose wider reload then waits for the bytes
+ * (a store-forwarding stall). */
+static inline uint32_t host_load(const void *p, int size)
+{
+    if (size == 1)
+        return *(const uint8_t *)p;
+    if (size == 2) {
+        uint16_t v;
+        memcpy(&v, p, 2);
+        return v;
+    }
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+static inline void host_store(void *p, uint32_t v, int size)
+{
+    if (size == 1) {
+        *(uint8_t *)p = (uint8_t)v;
+    } else if (size == 2) {
+        uint16_t w = (uint16_t)v;
+        memcpy(p, &w, 2);
+    } else {
+        memcpy(p, &v, 4);
+    }
+}
+
 static inline uint32_t lin_read(struct cpu *c, uint32_t lin, int size)
 {
     struct tlb_entry *e = &c->tlb_cur[(lin >> 12) & (TLB_SIZE - 1)];
-    if (LIKELY(e->tag_r == (lin & ~0xFFFu) && (lin & 0xFFF) <= 0x1000u - (unsigned)size)) {
-        uint32_t v = 0;
-        memcpy(&v, (void *)(e->addend + lin), (size_t)size);
-        return v;
-    }
+    if (LIKELY(e->tag_r == (lin & ~0xFFFu) && (lin & 0xFFF) <= 0x1000u - (unsigned)size))
+        return host_load((const void *)(e->addend + lin), size);
     return lin_read_slow(c, lin, size);
 }
 
@@ -53,7 +81,7 @@ static inline void lin_write(struct cpu *c, uint32_t lin, uint32_t v, int size)
 {
     struct tlb_entry *e = &c->tlb_cur[(lin >> 12) & (TLB_SIZE - 1)];
     if (LIKELY(e->tag_w == (lin & ~0xFFFu) && (lin & 0xFFF) <= 0x1000u - (unsigned)size)) {
-        memcpy((void *)(e->addend + lin), &v, (size_t)size);
+        host_store((void *)(e->addend + lin), v, size);
         return;
     }
     lin_write_slow(c, lin, v, size);
@@ -124,11 +152,28 @@ static inline uint32_t reg_read(struct cpu *c, int n, int size)
     }
 }
 
+/* Writes of 8 and 16-bit registers store the whole 32-bit register: a
+ * narrow store followed by a 32-bit load of the register (an effective
+ * address, the stack pointer, a string index) cannot be forwarded and
+ * stalls the host for a dozen cycles, which in 16-bit code is every few
+ * instructions. */
+static inline void reg16_write(struct cpu *c, int n, uint32_t v)
+{
+    c->regs.r32[n] = (c->regs.r32[n] & 0xFFFF0000u) | (v & 0xFFFFu);
+}
+
+/* 8-bit register n: 0-3 are AL CL DL BL, 4-7 AH CH DH BH. */
+static inline void reg8_write(struct cpu *c, int n, uint32_t v)
+{
+    int sh = (n >> 2) * 8;
+    c->regs.r32[n & 3] = (c->regs.r32[n & 3] & ~(0xFFu << sh)) | ((v & 0xFFu) << sh);
+}
+
 static inline void reg_write(struct cpu *c, int n, uint32_t v, int size)
 {
     switch (size) {
-    case 1: CPU_R8(c, n) = (uint8_t)v; break;
-    case 2: CPU_R16(c, n) = (uint16_t)v; break;
+    case 1: reg8_write(c, n, v); break;
+    case 2: reg16_write(c, n, v); break;
     default: CPU_R32(c, n) = v; break;
     }
 }
@@ -187,7 +232,7 @@ static inline void sp_set(struct cpu *c, uint32_t v)
     if (ss32(c))
         c->ESP = v;
     else
-        CPU_R16(c, R_ESP) = (uint16_t)v;
+        reg16_write(c, R_ESP, v);
 }
 
 static inline void cpu_push(struct cpu *c, uint32_t v, int size)
@@ -262,6 +307,14 @@ static inline bool cpu_is_v86(const struct cpu *c)
 static inline bool cs32(const struct cpu *c)
 {
     return (c->seg[S_CS].flags & SEGF_DB) != 0;
+}
+/* Whether the JIT may run the code at CS:EIP at all: protected mode outside
+ * V86, no single-step, no interrupt shadow. Real mode, V86, single-stepping
+ * and the instruction in a shadow stay with the interpreter, which checks
+ * this before calling jit_exec (cpu/exec.c). */
+static inline bool jit_may_take(const struct cpu *c)
+{
+    return (c->cr[0] & CR0_PE) && !(c->eflags & (F_VM | F_TF)) && !c->inhibit_irq;
 }
 static inline int cpu_iopl(const struct cpu *c)
 {

@@ -1,6 +1,7 @@
 /* The run loop of the interpreter: fetch and decode at CS:EIP, dispatch to
  * the op_* handler, deliver interrupts and exceptions (with #DF and the
  * triple-fault shutdown), the interrupt shadow and single-step traps. */
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "cpu/cpu_priv.h"
@@ -106,50 +107,75 @@ static void deliver_fault(struct cpu *c)
 /* The interpreter's decode cache: decoding costs more than running most
  * instructions, so decoded forms are kept by linear address and reused when
  * the bytes in memory still match the bytes they were decoded from. The byte
- * comparison makes self-modifying code safe without any invalidation. */
+ * comparison makes self-modifying code safe without any invalidation. An
+ * entry is one 64-byte line: the key, the 16 bytes at the address when it
+ * was decoded, and the decoded form (whose len says how many of the bytes
+ * count). */
 #define DCACHE_BITS 12
 #define DCACHE_SIZE (1u << DCACHE_BITS)
 
 struct dcache_entry {
-    uint32_t lin;
-    uint8_t def32;
-    uint8_t len; /* 0: empty */
-    uint8_t bytes[DECODE_MAX_LEN + 1];
+    uint64_t key; /* dcache_key(); 0: empty */
+    uint64_t bytes[2];
     struct insn insn;
 };
 
-/* Compare the first len (1-15) bytes of two 16-byte buffers. */
-static inline bool dcache_match(const uint8_t *a, const uint8_t *b, unsigned len)
+_Static_assert(sizeof(struct dcache_entry) == 64, "a decode-cache entry fills one cache line");
+
+static inline uint64_t dcache_key(uint32_t lin, bool def32)
 {
-    uint64_t a0, b0, a1, b1;
-    memcpy(&a0, a, 8);
-    memcpy(&b0, b, 8);
-    if (len <= 8) {
-        uint64_t m = len == 8 ? ~0ull : ((1ull << (len * 8)) - 1);
-        return ((a0 ^ b0) & m) == 0;
+    return lin | (uint64_t)def32 << 32 | 1ull << 33;
+}
+
+/* dcache_mask[len]: the bits of the 16 bytes that a len-byte instruction
+ * occupies. */
+#define DM(n) ((n) >= 8 ? ~0ull : (1ull << ((n)*8)) - 1)
+#define DM2(n)                                                                                               \
+    {                                                                                                        \
+        DM(n), (n) <= 8 ? 0 : DM((n)-8)                                                                      \
     }
-    memcpy(&a1, a + 8, 8);
-    memcpy(&b1, b + 8, 8);
-    uint64_t m = (1ull << ((len - 8) * 8)) - 1;
-    return a0 == b0 && ((a1 ^ b1) & m) == 0;
+static const uint64_t dcache_mask[DECODE_MAX_LEN + 1][2] = {
+    DM2(0), DM2(1), DM2(2),  DM2(3),  DM2(4),  DM2(5),  DM2(6),  DM2(7),
+    DM2(8), DM2(9), DM2(10), DM2(11), DM2(12), DM2(13), DM2(14), DM2(15),
+};
+#undef DM
+#undef DM2
+
+/* Whether the 16 bytes at p still hold the entry's instruction. */
+static inline bool dcache_match(const struct dcache_entry *d, const uint8_t *p)
+{
+    uint64_t b0, b1;
+    memcpy(&b0, p, 8);
+    memcpy(&b1, p + 8, 8);
+    const uint64_t *m = dcache_mask[d->insn.len];
+    return (((b0 ^ d->bytes[0]) & m[0]) | ((b1 ^ d->bytes[1]) & m[1])) == 0;
+}
+
+static inline uint32_t dcache_index(uint32_t lin)
+{
+    return (lin ^ (lin >> DCACHE_BITS)) & (DCACHE_SIZE - 1);
 }
 
 void cpu_dcache_init(struct cpu *c)
 {
-    if (!c->dcache)
-        c->dcache = calloc(DCACHE_SIZE, sizeof(struct dcache_entry));
+    if (!c->dcache) {
+        size_t n = DCACHE_SIZE * sizeof(struct dcache_entry);
+        c->dcache = aligned_alloc(64, n);
+        if (c->dcache)
+            memset(c->dcache, 0, n);
+    }
 }
 
-/* Fetch the instruction at CS:EIP and decode it. The fast path decodes
- * straight from host memory; near a page or limit edge the bytes are
+/* Fetch the instruction at CS:EIP and decode it, the slow way: near a page
+ * or limit edge, or on a decode-cache miss. Near an edge the bytes are
  * gathered one at a time, and a fault is raised only for a byte the
  * instruction really needs. */
-static const struct insn *fetch_decode(struct cpu *c, struct insn *i)
+static __attribute__((noinline)) const struct insn *fetch_decode_slow(struct cpu *c, struct insn *i)
 {
     struct seg *cs = &c->seg[S_CS];
     uint32_t eip = c->eip;
     bool def32 = (cs->flags & SEGF_DB) != 0;
-    if (LIKELY(c->model >= CPU_286 && eip <= cs->limit && cs->limit - eip >= DECODE_MAX_LEN)) {
+    if (c->model >= CPU_286 && (uint64_t)eip + DECODE_MAX_LEN <= cs->limit) {
         uint32_t lin = cs->base + eip;
         struct tlb_entry *e = &c->tlb_cur[(lin >> 12) & (TLB_SIZE - 1)];
         /* A TLB miss on the first byte: that byte is needed whatever the
@@ -159,20 +185,19 @@ static const struct insn *fetch_decode(struct cpu *c, struct insn *i)
          * instruction, so this is the common way in here.) */
         if (e->tag_r != (lin & ~0xFFFu) && (lin & 0xFFF) <= 0x1000u - 16)
             cpu_tlb_fill(c, lin, ACC_EXEC);
-        if (LIKELY(e->tag_r == (lin & ~0xFFFu) && (lin & 0xFFF) <= 0x1000u - 16)) {
+        if (e->tag_r == (lin & ~0xFFFu) && (lin & 0xFFF) <= 0x1000u - 16) {
             const uint8_t *p = (const uint8_t *)(e->addend + lin);
-            struct dcache_entry *d = &c->dcache[(lin ^ (lin >> DCACHE_BITS)) & (DCACHE_SIZE - 1)];
-            if (LIKELY(d->lin == lin && d->def32 == def32 && d->len && dcache_match(d->bytes, p, d->len)))
+            struct dcache_entry *d = &c->dcache[dcache_index(lin)];
+            uint64_t key = dcache_key(lin, def32);
+            if (d->key == key && dcache_match(d, p))
                 return &d->insn;
             int n = decode_insn(&d->insn, p, 16, def32, c->model);
             if (LIKELY(n > 0)) {
-                d->lin = lin;
-                d->def32 = def32;
-                d->len = (uint8_t)n;
-                memcpy(d->bytes, p, (size_t)n);
+                d->key = key;
+                memcpy(d->bytes, p, 16);
                 return &d->insn;
             }
-            d->len = 0;
+            d->key = 0;
             if (n < 0)
                 cpu_exception(c, EXC_GP, 0);
         }
@@ -209,7 +234,26 @@ static const struct insn *fetch_decode(struct cpu *c, struct insn *i)
     cpu_exception(c, EXC_GP, 0); /* not reached: the translation faults */
 }
 
-static void exec_one(struct cpu *c)
+/* The fast path: CS:EIP well inside CS and a page the soft TLB maps, and
+ * the decode cache holding the instruction that is there. */
+static inline __attribute__((always_inline)) const struct insn *fetch_decode(struct cpu *c, struct insn *i)
+{
+    const struct seg *cs = &c->seg[S_CS];
+    uint32_t eip = c->eip;
+    if (LIKELY(c->model >= CPU_286 && (uint64_t)eip + DECODE_MAX_LEN <= cs->limit)) {
+        uint32_t lin = cs->base + eip;
+        const struct tlb_entry *e = &c->tlb_cur[(lin >> 12) & (TLB_SIZE - 1)];
+        if (LIKELY(e->tag_r == (lin & ~0xFFFu) && (lin & 0xFFF) <= 0x1000u - 16)) {
+            const struct dcache_entry *d = &c->dcache[dcache_index(lin)];
+            if (LIKELY(d->key == dcache_key(lin, (cs->flags & SEGF_DB) != 0) &&
+                       dcache_match(d, (const uint8_t *)(e->addend + lin))))
+                return &d->insn;
+        }
+    }
+    return fetch_decode_slow(c, i);
+}
+
+static inline __attribute__((always_inline)) void exec_one(struct cpu *c)
 {
     struct insn buf;
     c->insn_eip = c->eip;
@@ -253,17 +297,36 @@ static void check_interrupts(struct cpu *c)
     }
 }
 
-uint64_t cpu_run(struct cpu *c, int64_t cycles)
+/* The four flags that stop a run of interpreted instructions, read as one
+ * word: halted, INTR raised (maybe masked: the loop in cpu_run looks closer),
+ * NMI pending, interrupt shadow. */
+_Static_assert(offsetof(struct cpu, intr_line) == offsetof(struct cpu, halted) + 1 &&
+                   offsetof(struct cpu, nmi_pending) == offsetof(struct cpu, halted) + 2 &&
+                   offsetof(struct cpu, inhibit_irq) == offsetof(struct cpu, halted) + 3 && sizeof(bool) == 1,
+               "halted, intr_line, nmi_pending and inhibit_irq are four adjacent bytes");
+
+static inline bool stop_flags(const struct cpu *c)
 {
-    uint64_t start = c->icount;
-    c->cycles_left = cycles;
-    c->in_run = true; /* clock_event_arm may shorten cycles_left from here */
-    if (setjmp(c->fault_jmp)) {
-        if (c->jit)
-            jit_leave(c);
-        deliver_fault(c);
-        c->cycles_left--;
-    }
+    uint32_t w;
+    memcpy(&w, &c->halted, 4);
+    return w != 0;
+}
+
+/* Whether the next instruction can run straight after the last one in the
+ * interpreter: cycles left, no exit asked for, nothing for the checks at the
+ * top of cpu_run's loop (interrupts, the shadow, halt), no single-step trap
+ * to raise after it and no code the JIT would take. */
+static inline bool interp_run_on(const struct cpu *c)
+{
+    return c->cycles_left > 0 && !c->exit_request && !stop_flags(c) && !(c->eflags & F_TF) &&
+           !(c->jit && jit_may_take(c));
+}
+
+/* The loop of cpu_run, in a function of its own: a fault unwinds past it
+ * to the setjmp in cpu_run, and the loop's own variables stay in host
+ * registers (in the function that calls setjmp they live on the stack). */
+static __attribute__((noinline)) void run_loop(struct cpu *c)
+{
     while (c->cycles_left > 0 && !c->exit_request) {
         /* The instruction in an interrupt shadow runs alone, in the
          * interpreter: interrupts are looked at again right after it. */
@@ -275,9 +338,17 @@ uint64_t cpu_run(struct cpu *c, int64_t cycles)
         }
         if (UNLIKELY(c->halted))
             break;
-        /* Generated code counts its instructions in icount and cycles_left. */
-        if (c->jit && !shadow && jit_exec(c))
-            continue;
+        /* Generated code counts its instructions in icount and cycles_left.
+         * Real mode, V86 and single-stepping stay with the interpreter
+         * (jit_exec would refuse them): no call per instruction for them. */
+        if (c->jit && !shadow) {
+            if (jit_may_take(c)) {
+                if (jit_exec(c))
+                    continue;
+            } else {
+                c->jit_from = NULL; /* what jit_exec does on its way out */
+            }
+        }
         bool tf = (c->eflags & F_TF) != 0;
         exec_one(c);
         c->cycles_left--;
@@ -287,8 +358,29 @@ uint64_t cpu_run(struct cpu *c, int64_t cycles)
             c->insn_eip = c->eip;
             c->insn_esp = c->ESP;
             cpu_interrupt(c, EXC_DB, EXC_NO_ERR, false, c->eip);
+            continue;
+        }
+        /* Real mode and V86 run here instruction after instruction (what
+         * the checks above would do for them when none of them applies). */
+        while (LIKELY(interp_run_on(c))) {
+            exec_one(c);
+            c->cycles_left--;
         }
     }
+}
+
+uint64_t cpu_run(struct cpu *c, int64_t cycles)
+{
+    uint64_t start = c->icount;
+    c->cycles_left = cycles;
+    c->in_run = true; /* clock_event_arm may shorten cycles_left from here */
+    if (setjmp(c->fault_jmp)) {
+        if (c->jit)
+            jit_leave(c);
+        deliver_fault(c);
+        c->cycles_left--;
+    }
+    run_loop(c);
     c->in_run = false;
     return c->icount - start;
 }

@@ -370,9 +370,7 @@ bool jit_exec(struct cpu *c)
     struct tb *from = c->jit_from;
     int from_slot = c->jit_slot;
     c->jit_from = NULL;
-    /* Protected-mode code outside V86; real mode, V86, single-step and the
-     * interrupt shadow stay with the interpreter. */
-    if (!(c->cr[0] & CR0_PE) || (c->eflags & (F_VM | F_TF)) || c->inhibit_irq)
+    if (!jit_may_take(c))
         return false;
     if (j->mem_gen != m->mem.generation) {
         jit_flush(c);

@@ -5,7 +5,8 @@
 
 /* Operation 0-7 (ADD OR ADC SBB AND SUB XOR CMP) on a and b, recording
  * flags; returns the result. */
-static uint32_t alu_do(struct cpu *c, int op, uint32_t a, uint32_t b, int size)
+static inline __attribute__((always_inline)) uint32_t alu_do(struct cpu *c, int op, uint32_t a, uint32_t b,
+                                                             int size)
 {
     uint32_t m = size_mask(size), r, cf;
     a &= m;
@@ -44,10 +45,11 @@ static uint32_t alu_do(struct cpu *c, int op, uint32_t a, uint32_t b, int size)
     }
 }
 
-void op_alu(struct cpu *c, const struct insn *i)
+/* op_alu for one operand size: the register accessors and the masks fold
+ * to constants. */
+static inline __attribute__((always_inline)) void alu_sized(struct cpu *c, const struct insn *i, int size)
 {
     int op = (i->op >> 3) & 7;
-    int size = insn_bsize(i);
     switch (i->op & 7) {
     case 0:
     case 1: { /* Eb,Gb / Ev,Gv */
@@ -77,6 +79,15 @@ void op_alu(struct cpu *c, const struct insn *i)
             reg_write(c, R_EAX, r, size);
         break;
     }
+    }
+}
+
+void op_alu(struct cpu *c, const struct insn *i)
+{
+    switch (insn_bsize(i)) {
+    case 1: alu_sized(c, i, 1); break;
+    case 2: alu_sized(c, i, 2); break;
+    default: alu_sized(c, i, 4); break;
     }
 }
 

@@ -144,8 +144,10 @@ void op_loop(struct cpu *c, const struct insn *i)
     uint32_t cnt;
     if (i->as32)
         cnt = --c->ECX;
-    else
-        cnt = --CPU_R16(c, R_ECX);
+    else {
+        cnt = (c->ECX - 1) & 0xFFFF;
+        reg16_write(c, R_ECX, cnt);
+    }
     bool take = cnt != 0;
     if (i->op == 0xE0)
         take = take && !cpu_cond(c, 4);

@@ -2,19 +2,28 @@
  * MOVZX/MOVSX, far pointer loads, XLAT, CMPXCHG/XADD/CMPXCHG8B, BSWAP. */
 #include "cpu/cpu_priv.h"
 
-void op_mov(struct cpu *c, const struct insn *i)
+static inline __attribute__((always_inline)) void mov_sized(struct cpu *c, const struct insn *i, int size)
 {
-    int size = insn_bsize(i);
     if (i->op & 2)
         reg_write(c, i->reg, rm_read(c, i, size), size);
     else
         rm_write(c, i, reg_read(c, i->reg, size), size);
 }
 
+/* One body per operand size, so the accessors fold to constants. */
+void op_mov(struct cpu *c, const struct insn *i)
+{
+    switch (insn_bsize(i)) {
+    case 1: mov_sized(c, i, 1); break;
+    case 2: mov_sized(c, i, 2); break;
+    default: mov_sized(c, i, 4); break;
+    }
+}
+
 void op_mov_r_imm(struct cpu *c, const struct insn *i)
 {
     if (i->op < 0xB8)
-        CPU_R8(c, i->op & 7) = (uint8_t)i->imm;
+        reg8_write(c, i->op & 7, i->imm);
     else
         reg_write(c, i->op & 7, i->imm, insn_osize(i));
 }

@@ -30,7 +30,7 @@ static inline void areg_add(struct cpu *c, int n, const struct strctx *s)
     if (s->amask == 0xFFFFFFFFu)
         c->regs.r32[n] += (uint32_t)s->delta;
     else
-        CPU_R16(c, n) = (uint16_t)(CPU_R16(c, n) + s->delta);
+        reg16_write(c, n, c->regs.r32[n] + (uint32_t)s->delta);
 }
 
 static inline uint32_t count_get(struct cpu *c, const struct strctx *s)
@@ -43,7 +43,7 @@ static inline void count_dec(struct cpu *c, const struct strctx *s)
     if (s->amask == 0xFFFFFFFFu)
         c->ECX--;
     else
-        CPU_R16(c, R_ECX)--;
+        reg16_write(c, R_ECX, c->ECX - 1);
 }
 
 /* A word at offset FFFF overruns a 286 real-mode segment (interrupt 13).
