@@ -127,6 +127,36 @@ static inline uint64_t dcache_key(uint32_t lin, bool def32)
     return lin | (uint64_t)def32 << 32 | 1ull << 33;
 }
 
+/* Set in the key of an entry whose instruction may raise #UD for its form
+ * (insn_check): the inline fast path does not match it, so it goes through
+ * fetch_decode_slow, which checks. */
+#define DCACHE_CHECK (1ull << 34)
+
+/* Whether the decoded form may be #UD whatever the operands: a
+ * protected-mode-only instruction, a memory-only form with a register, a
+ * LOCK where it is not allowed (SDM 2A §3.2 LOCK; the 8086 and 286 ignore
+ * it). Only A_PM depends on the mode; insn_check decides. */
+static bool insn_may_ud(const struct cpu *c, const struct insn *i)
+{
+    uint16_t attr = i->info->attr;
+    return (attr & A_PM) || ((attr & A_MEM) && i->mod == 3) ||
+           (i->lock && c->model >= CPU_386 && (!(attr & A_LOCK) || i->mod == 3));
+}
+
+static const struct insn *insn_check(struct cpu *c, const struct insn *i)
+{
+    uint16_t attr = i->info->attr;
+    if (UNLIKELY(attr & (A_PM | A_MEM)) || UNLIKELY(i->lock)) {
+        if ((attr & A_PM) && (cpu_real(c) || cpu_is_v86(c)))
+            cpu_ud(c);
+        if ((attr & A_MEM) && i->mod == 3)
+            cpu_ud(c);
+        if (i->lock && c->model >= CPU_386 && (!(attr & A_LOCK) || i->mod == 3))
+            cpu_ud(c);
+    }
+    return i;
+}
+
 /* dcache_mask[len]: the bits of the 16 bytes that a len-byte instruction
  * occupies. */
 #define DM(n) ((n) >= 8 ? ~0ull : (1ull << ((n)*8)) - 1)
@@ -167,7 +197,8 @@ void cpu_dcache_init(struct cpu *c)
 }
 
 /* Fetch the instruction at CS:EIP and decode it, the slow way: near a page
- * or limit edge, or on a decode-cache miss. Near an edge the bytes are
+ * or limit edge, on a decode-cache miss, or for an instruction that may be
+ * #UD for its form (checked here). Near an edge the bytes are
  * gathered one at a time, and a fault is raised only for a byte the
  * instruction really needs. */
 static __attribute__((noinline)) const struct insn *fetch_decode_slow(struct cpu *c, struct insn *i)
@@ -189,13 +220,13 @@ static __attribute__((noinline)) const struct insn *fetch_decode_slow(struct cpu
             const uint8_t *p = (const uint8_t *)(e->addend + lin);
             struct dcache_entry *d = &c->dcache[dcache_index(lin)];
             uint64_t key = dcache_key(lin, def32);
-            if (d->key == key && dcache_match(d, p))
-                return &d->insn;
+            if ((d->key & ~DCACHE_CHECK) == key && dcache_match(d, p))
+                return insn_check(c, &d->insn);
             int n = decode_insn(&d->insn, p, 16, def32, c->model);
             if (LIKELY(n > 0)) {
-                d->key = key;
+                d->key = key | (insn_may_ud(c, &d->insn) ? DCACHE_CHECK : 0);
                 memcpy(d->bytes, p, 16);
-                return &d->insn;
+                return insn_check(c, &d->insn);
             }
             d->key = 0;
             if (n < 0)
@@ -223,7 +254,7 @@ static __attribute__((noinline)) const struct insn *fetch_decode_slow(struct cpu
     }
     int n = decode_insn(i, buf, avail, def32, c->model);
     if (n > 0)
-        return i;
+        return insn_check(c, i);
     if (n < 0)
         cpu_exception(c, EXC_GP, 0);
     /* The instruction needs byte `avail`, which faults. */
@@ -235,7 +266,8 @@ static __attribute__((noinline)) const struct insn *fetch_decode_slow(struct cpu
 }
 
 /* The fast path: CS:EIP well inside CS and a page the soft TLB maps, and
- * the decode cache holding the instruction that is there. */
+ * the decode cache holding the instruction that is there, one that cannot
+ * be #UD for its form. Returns the instruction with those checks made. */
 static inline __attribute__((always_inline)) const struct insn *fetch_decode(struct cpu *c, struct insn *i)
 {
     const struct seg *cs = &c->seg[S_CS];
@@ -256,24 +288,19 @@ static inline __attribute__((always_inline)) const struct insn *fetch_decode(str
 static inline __attribute__((always_inline)) void exec_one(struct cpu *c)
 {
     struct insn buf;
-    c->insn_eip = c->eip;
-    c->insn_esp = c->ESP;
+    uint32_t eip = c->eip, esp = c->ESP;
+    /* Two 32-bit loads: the compiler would otherwise read eip and esp as
+     * 64-bit loads together with their neighbours in struct cpu and pair
+     * them up with vector instructions, and a 64-bit load of a register
+     * just written with 32 bits stalls (no store forwarding). */
+    __asm__("" : "+r"(eip), "+r"(esp));
+    c->insn_eip = eip;
+    c->insn_esp = esp;
     const struct insn *i = fetch_decode(c, &buf);
     uint32_t next = c->eip + i->len;
     if (!(c->seg[S_CS].flags & SEGF_DB))
         next &= 0xFFFF;
     c->next_eip = next;
-    uint16_t attr = i->info->attr;
-    if (UNLIKELY(attr & (A_PM | A_MEM)) || UNLIKELY(i->lock)) {
-        if ((attr & A_PM) && (cpu_real(c) || cpu_is_v86(c)))
-            cpu_ud(c);
-        if ((attr & A_MEM) && i->mod == 3)
-            cpu_ud(c);
-        /* LOCK is legal only on the listed read-modify-write forms with a
-         * memory destination (SDM 2A §3.2 LOCK); the 8086 and 286 ignore it. */
-        if (i->lock && c->model >= CPU_386 && (!(attr & A_LOCK) || i->mod == 3))
-            cpu_ud(c);
-    }
     c->eip = next;
     i->info->fn(c, i);
     c->icount++;
