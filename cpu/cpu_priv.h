@@ -309,12 +309,13 @@ static inline bool cs32(const struct cpu *c)
     return (c->seg[S_CS].flags & SEGF_DB) != 0;
 }
 /* Whether the JIT may run the code at CS:EIP at all: protected mode outside
- * V86, no single-step, no interrupt shadow. Real mode, V86, single-stepping
- * and the instruction in a shadow stay with the interpreter, which checks
- * this before calling jit_exec (cpu/exec.c). */
+ * V86, or real mode on the 386 and later; no single-step, no interrupt
+ * shadow. V86, the 8086 and 286 models, single-stepping and the instruction
+ * in a shadow stay with the interpreter, which checks this before calling
+ * jit_exec (cpu/exec.c). */
 static inline bool jit_may_take(const struct cpu *c)
 {
-    return (c->cr[0] & CR0_PE) && !(c->eflags & (F_VM | F_TF)) && !c->inhibit_irq;
+    return !(c->eflags & (F_VM | F_TF)) && !c->inhibit_irq && ((c->cr[0] & CR0_PE) || c->model >= CPU_386);
 }
 static inline int cpu_iopl(const struct cpu *c)
 {

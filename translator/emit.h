@@ -121,10 +121,15 @@ void emit_count(struct emit *e, int n);
 
 /* Addresses: A = effective address of insn's ModRM memory operand. */
 void emit_ea(struct emit *e, const struct insn *i);
-void emit_a_tmp(struct emit *e, int t);
+void emit_a_tmp(struct emit *e, int t); /* A = t */
+void emit_tmp_a(struct emit *e, int t); /* t = A */
+void emit_a_wrap16(struct emit *e);     /* A &= 0xFFFF */
 void emit_a_add(struct emit *e, int32_t delta);
 /* A += the 32-bit field at off (a segment base). */
 void emit_a_add_field(struct emit *e, size_t off);
+/* Take the instruction's slow path (`stub`) when A > max, unsigned: an
+ * access that would end past a segment limit. Clobbers host flags. */
+void emit_a_above_stub(struct emit *e, uint32_t max, const struct emit_stub *stub);
 
 /* Memory through the soft TLB: look A up for a read or a write of `size`
  * bytes (a write lookup also serves a read-modify-write); on a miss run the

@@ -439,6 +439,16 @@ void emit_a_tmp(struct emit *e, int t)
     op(e, 4, "\x89", 1, hreg(t), R(R14));
 }
 
+void emit_tmp_a(struct emit *e, int t)
+{
+    op(e, 4, "\x89", 1, R14, R(hreg(t)));
+}
+
+void emit_a_wrap16(struct emit *e)
+{
+    op(e, 4, "\x0f\xb7", 2, R14, R(R14)); /* movzx r14d, r14w */
+}
+
 void emit_a_add(struct emit *e, int32_t delta)
 {
     op(e, 4, "\x8d", 1, R14, M(R14, delta));
@@ -447,6 +457,13 @@ void emit_a_add(struct emit *e, int32_t delta)
 void emit_a_add_field(struct emit *e, size_t off)
 {
     op(e, 4, "\x03", 1, R14, S(off)); /* add r14d, [off] */
+}
+
+void emit_a_above_stub(struct emit *e, uint32_t max, const struct emit_stub *stub)
+{
+    op(e, 4, "\x81", 1, 7, R(R14)); /* cmp r14d, max */
+    put32(e, max);
+    emit_jcc_stub(e, 0x7, stub); /* ja */
 }
 
 void emit_tlb(struct emit *e, bool write, int size, const struct emit_stub *stub)

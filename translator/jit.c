@@ -287,6 +287,17 @@ static uint32_t cur_hflags(const struct cpu *c)
             (s->access & (SEGA_READ | SEGA_WRITE)) == (SEGA_READ | SEGA_WRITE))
             hf |= wide[k].bit;
     }
+    if (!(c->cr[0] & CR0_PE)) {
+        /* Real mode checks only the limit (cpu_seg_check). */
+        hf |= HF_REAL;
+        for (int s = 0; s < 6; s++) {
+            const struct seg *sg = &c->seg[s];
+            bool expand_down = (sg->flags & (SEGF_S | SEGF_CODE | 0x4)) == (SEGF_S | 0x4);
+            /* SS only as a 16-bit stack: SP wraps at 64 KB. */
+            if (sg->limit == 0xFFFF && !expand_down && !(s == S_SS && (sg->flags & SEGF_DB)))
+                hf |= HF_SMALL_ES << s;
+        }
+    }
     return hf;
 }
 
@@ -416,7 +427,7 @@ bool jit_exec(struct cpu *c)
         from->jmp_eip[from_slot] == eip && from->cs_base == tb->cs_base && from->hflags == hflags &&
         (from->host_pc >> 12) == (tb->host_pc >> 12))
         tb_link(j, from, from_slot, tb);
-    if (hflags & HF_CS_FLAT) {
+    if (hflags & (HF_CS_FLAT | HF_SMALL_CS)) {
         struct jit_ibtc *ib = &j->ibtc[jit_ibtc_index(lin)];
         ib->host = host;
         ib->eip = eip;

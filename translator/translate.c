@@ -48,6 +48,7 @@ enum plan {
     P_LEAVE,
     P_SHV,
     P_FPU,
+    P_LOOP,
 };
 
 /* Flag classes for liveness: CF on its own (INC/DEC keep it), the rest. */
@@ -130,6 +131,17 @@ static bool seg_wide(uint32_t hf, int seg)
     case S_GS: return (hf & HF_WIDE_GS) != 0;
     default: return false;
     }
+}
+
+static bool seg_small(uint32_t hf, int seg)
+{
+    return seg >= S_ES && seg <= S_GS && (hf & (HF_SMALL_ES << seg)) != 0;
+}
+
+/* A memory operand in this segment can be reached inline. */
+static bool seg_inline(uint32_t hf, int seg)
+{
+    return seg_flat(hf, seg) || seg_wide(hf, seg) || seg_small(hf, seg);
 }
 
 /* What an inlined handler needs: a ModRM operand in a register or a flat or
@@ -232,11 +244,35 @@ static int fpu_form(const struct insn *i, enum cpu_model model)
     }
 }
 
+/* A 16-bit near branch (Jcc, JMP, CALL, RET, LOOP) wraps its target at
+ * 64 KB: within a small CS's limit whatever it is. */
+static bool small_cs_ok(const struct insn *i, op_fn fn, uint32_t hf)
+{
+    return (hf & HF_SMALL_CS) && !i->os32 &&
+           (fn == op_jcc || fn == op_jmp_rel || fn == op_call_rel || fn == op_ret || fn == op_loop ||
+            fn == op_jcxz);
+}
+
+/* The stack an inlined PUSH/POP/CALL/RET needs: the flat 32-bit one with
+ * 32-bit operands, or a small 16-bit one (real mode; SP wraps at 64 KB)
+ * with either size, but not for LEAVE or an indirect CALL. */
+static bool stack16(uint32_t hf)
+{
+    return (hf & HF_SMALL_SS) != 0;
+}
+
+static bool stack_ok(const struct insn *i, op_fn fn, uint32_t hf)
+{
+    if ((hf & HF_FLAT_SS) && i->os32)
+        return true;
+    return stack16(hf) && fn != op_leave && fn != op_call_rm;
+}
+
 static enum plan plan_of(const struct insn *i, op_fn fn, uint32_t hf)
 {
     if (fn != i->info->fn)
         return P_HELPER; /* replaced by op_ud */
-    bool rm_ok = i->mod == 3 || seg_flat(hf, i->ea_seg) || seg_wide(hf, i->ea_seg);
+    bool rm_ok = i->mod == 3 || seg_inline(hf, i->ea_seg);
     /* The forms with something more to decide. */
     if (fn == op_alu) /* the accumulator forms have no ModRM */
         return ((i->op & 7) >= 4 || rm_ok) ? P_ALU : P_HELPER;
@@ -258,14 +294,18 @@ static enum plan plan_of(const struct insn *i, op_fn fn, uint32_t hf)
             return P_SHV;
         return P_HELPER;
     }
+    if (fn == op_loop || fn == op_jcxz)
+        return (fn == op_jcxz || i->op == 0xE2) && ((hf & HF_CS_FLAT) || small_cs_ok(i, fn, hf)) ? P_LOOP
+                                                                                                 : P_HELPER;
     if (fn == op_mov_moffs)
-        return seg_flat(hf, i->ea_seg) || seg_wide(hf, i->ea_seg) ? P_MOVA : P_HELPER;
+        return seg_inline(hf, i->ea_seg) ? P_MOVA : P_HELPER;
     for (size_t k = 0; k < sizeof(inline_ops) / sizeof(inline_ops[0]); k++) {
         if (inline_ops[k].fn != fn)
             continue;
         uint8_t need = inline_ops[k].need;
-        if (((need & NEED_RM) && !rm_ok) || ((need & NEED_STACK) && !((hf & HF_FLAT_SS) && i->os32)) ||
-            ((need & NEED_CS) && !(hf & HF_CS_FLAT)) || ((need & NEED_OS32) && !i->os32))
+        bool cs_ok = (hf & HF_CS_FLAT) || (small_cs_ok(i, fn, hf));
+        if (((need & NEED_RM) && !rm_ok) || ((need & NEED_STACK) && !stack_ok(i, fn, hf)) ||
+            ((need & NEED_CS) && !cs_ok) || ((need & NEED_OS32) && !i->os32))
             return P_HELPER;
         return (enum plan)inline_ops[k].plan;
     }
@@ -294,14 +334,20 @@ static void tr_tlb(struct tr *t, bool write, int size, const struct emit_stub *s
     t->hostf = false;
 }
 
-/* A = the linear address of the ModRM memory operand: the effective
- * address, plus the segment base for a wide segment (flat ones have 0). */
-static void tr_ea(struct tr *t, const struct insn *i)
+/* A = the linear address of the ModRM memory operand -- the effective
+ * address, plus the segment base for a wide or small segment (flat ones have
+ * 0) -- and then a host pointer to it after a TLB lookup. An access that
+ * would end past a small segment's 64 KB, or misses the TLB, takes stub s. */
+static void tr_mem(struct tr *t, const struct insn *i, bool write, int size, const struct emit_stub *s)
 {
     emit_ea(&t->e, i);
-    if (seg_wide(t->hf, i->ea_seg))
+    bool small = seg_small(t->hf, i->ea_seg);
+    if (small && (size > 1 || i->as32))
+        emit_a_above_stub(&t->e, 0x10000u - (uint32_t)size, s);
+    if (small || seg_wide(t->hf, i->ea_seg))
         emit_a_add_field(&t->e,
                          OFF(seg) + (size_t)i->ea_seg * sizeof(struct seg) + offsetof(struct seg, base));
+    tr_tlb(t, write, size, s);
 }
 
 static struct emit_stub stub_for(struct tr *t, int k, const struct insn *i, op_fn fn, uint32_t eip,
@@ -424,7 +470,7 @@ static void exit_to(struct tr *t, int k, uint32_t target)
         emit_count(&t->e, k + 1 - t->synced);
         int slot = emit_exit_chain(&t->e, target);
         tb->jmp_eip[slot] = target;
-    } else if (t->hf & HF_CS_FLAT) {
+    } else if (t->hf & (HF_CS_FLAT | HF_SMALL_CS)) {
         /* Another page: no patched jump (its mapping may change), but the
          * indirect-branch table, which checks the page's translation. */
         emit_imm(&t->e, T0, target);
@@ -444,8 +490,7 @@ static void rm_load(struct tr *t, const struct insn *i, int tmp, int size, bool 
         emit_gr_ld(&t->e, tmp, i->rm, size, sign);
         return;
     }
-    tr_ea(t, i);
-    tr_tlb(t, false, size, s);
+    tr_mem(t, i, false, size, s);
     if (sign)
         emit_ldps(&t->e, tmp, size);
     else
@@ -460,8 +505,7 @@ static void rmw_load(struct tr *t, const struct insn *i, int tmp, int size, cons
         emit_gr_ld(&t->e, tmp, i->rm, size, false);
         return;
     }
-    tr_ea(t, i);
-    tr_tlb(t, true, size, s);
+    tr_mem(t, i, true, size, s);
     emit_ldp(&t->e, tmp, size);
 }
 
@@ -483,6 +527,40 @@ static void gen_pop(struct tr *t, int top, int dst, const struct emit_stub *s)
     emit_a_add(&t->e, 4);
     emit_gr_st_a(&t->e, R_ESP, 4);
     emit_gr_st(&t->e, dst, T0, 4);
+}
+
+#define SS_BASE (OFF(seg) + (size_t)S_SS * sizeof(struct seg) + offsetof(struct seg, base))
+
+/* A 16-bit stack (a small SS): push T0's low `size` bytes at SS:SP-size,
+ * SP wrapping at 64 KB. A push that would end past the limit (SP was 1) or
+ * misses the TLB takes the slow path, before anything changed. */
+static void gen_push16(struct tr *t, int size, const struct emit_stub *s)
+{
+    struct emit *e = &t->e;
+    emit_a_gr(e, R_ESP, -size);
+    emit_a_wrap16(e);
+    emit_a_above_stub(e, 0x10000u - (uint32_t)size, s);
+    emit_tmp_a(e, T1); /* the new SP */
+    emit_a_add_field(e, SS_BASE);
+    tr_tlb(t, true, size, s);
+    emit_stp(e, T0, size);
+    emit_gr_st(e, R_ESP, T1, 2);
+}
+
+/* T0 = `size` bytes popped from the 16-bit stack; SP += size + extra,
+ * wrapping at 64 KB. */
+static void gen_pop16(struct tr *t, int size, int extra, const struct emit_stub *s)
+{
+    struct emit *e = &t->e;
+    emit_a_gr(e, R_ESP, 0);
+    emit_a_wrap16(e);
+    emit_a_above_stub(e, 0x10000u - (uint32_t)size, s);
+    emit_a_add_field(e, SS_BASE);
+    tr_tlb(t, false, size, s);
+    emit_ldp(e, T0, size);
+    emit_a_gr(e, R_ESP, size + extra);
+    emit_a_wrap16(e);
+    emit_gr_st_a(e, R_ESP, 2);
 }
 
 static uint32_t mask_of(int size)
@@ -539,8 +617,7 @@ static void gen_alu(struct tr *t, const struct insn *i, bool store, const struct
         return;
     }
     if (dst_mem) {
-        tr_ea(t, i);
-        tr_tlb(t, aop != 7, size, s);
+        tr_mem(t, i, aop != 7, size, s);
         emit_ldp(e, T0, size);
     } else {
         int n = form == 2 ? R_EAX : form == 1 ? i->reg : i->rm;
@@ -608,8 +685,7 @@ static void gen_incdec(struct tr *t, const struct insn *i, bool store, const str
     bool mem = !reg_form && i->mod != 3;
     int n = reg_form ? (i->op & 7) : i->rm;
     if (mem) {
-        tr_ea(t, i);
-        tr_tlb(t, true, size, s);
+        tr_mem(t, i, true, size, s);
         emit_ldp(e, T0, size);
     } else {
         emit_gr_ld(e, T0, n, size, false);
@@ -732,7 +808,7 @@ static void gen_helper(struct tr *t, int k, const struct insn *i, op_fn fn, uint
         t->kind = to_eflags ? K_EFLAGS : LF_NONE;
     if (pure)
         return;
-    if ((fn == op_jmp_rm || fn == op_call_rm) && (t->hf & HF_CS_FLAT)) {
+    if ((fn == op_jmp_rm || fn == op_call_rm) && (t->hf & (HF_CS_FLAT | HF_SMALL_CS))) {
         /* A near indirect branch: straight on into the target. */
         emit_ld(e, T0, OFF(eip), 4);
         emit_exit_lookup(e, 1, tb->cs_base, tb->hflags, ibtc, true);
@@ -767,22 +843,22 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
             break; /* crosses the page or too long: the interpreter decides */
         uint16_t attr = i->info->attr;
         op_fn fn = i->info->fn;
-        /* The checks exec_one makes, decided now: the block only runs in
-         * protected mode outside V86. */
-        if (((attr & A_MEM) && i->mod == 3) ||
+        /* The checks exec_one makes, decided now: the block runs in real
+         * mode or in protected mode outside V86, as its key says. */
+        if (((attr & A_MEM) && i->mod == 3) || ((attr & A_PM) && (tb->hflags & HF_REAL)) ||
             (i->lock && c->model >= CPU_386 && (!(attr & A_LOCK) || i->mod == 3)))
             fn = op_ud;
         fns[n] = fn;
         plans[n] = plan_of(i, fn, tb->hflags);
         if (fn == op_esc && fpu_present(c) && fpu_form(i, c->model) != FPU_NO &&
-            (i->mod == 3 || seg_flat(tb->hflags, i->ea_seg) || seg_wide(tb->hflags, i->ea_seg)))
+            (i->mod == 3 || seg_inline(tb->hflags, i->ea_seg)))
             plans[n] = P_FPU;
         eips[n] = tb->eip + off;
         off += (uint32_t)len;
         n++;
         enum plan p = plans[n - 1];
         if (ends_block(i) || fn == op_ud || p == P_JCC || p == P_JMP || p == P_CALL || p == P_RET ||
-            p == P_JMPI || p == P_CALLI)
+            p == P_JMPI || p == P_CALLI || p == P_LOOP)
             break;
     }
     if (n == 0)
@@ -790,11 +866,13 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
     eips[n] = tb->eip + off;
     /* Flag liveness, backwards: flags are live at the block's end. */
     bool store[TB_MAX_INSNS];
+    uint32_t live_after[TB_MAX_INSNS];
     uint32_t live = FL_ALL;
     for (int k = n - 1; k >= 0; k--) {
         uint32_t r, w;
         plan_flags(plans[k], &tb->insns[k], &r, &w);
         store[k] = (live & w) != 0;
+        live_after[k] = live;
         live = (live & ~w) | r;
     }
 
@@ -838,8 +916,7 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
             emit_test_field(e, OFF(fpu.sw), FSW_ES, 1); /* ES: bit 7, the low byte */
             emit_jcc_stub(e, CC_NE, &s);
             if (i->mod != 3) {
-                tr_ea(&t, i);
-                tr_tlb(&t, form < 0, form < 0 ? -form : form, &s);
+                tr_mem(&t, i, form < 0, form < 0 ? -form : form, &s);
             }
             emit_st_imm(e, OFF(insn_eip), eip, 4); /* the x87's FIP */
             prof_helper(e, i, prof);
@@ -861,8 +938,7 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
         }
         case P_MOVA: {
             int size = insn_bsize(i);
-            tr_ea(&t, i);
-            tr_tlb(&t, (i->op & 2) != 0, size, &s);
+            tr_mem(&t, i, (i->op & 2) != 0, size, &s);
             if (i->op & 2) {
                 emit_gr_ld(e, T0, R_EAX, size, false);
                 emit_stp(e, T0, size);
@@ -874,6 +950,21 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
         }
         case P_LEAVE: gen_pop(&t, R_EBP, R_EBP, &s); break; /* ESP = EBP, POP EBP */
         case P_SHV: {
+            int ccount = i->op >= 0xD0 ? 1 : (int)(i->imm & 0x1F);
+            bool by_cl = i->op == 0xD2 || i->op == 0xD3;
+            if (store[k] && i->reg <= 1 && !by_cl && ccount && !(live_after[k] & FL_OTH)) {
+                /* A rotate by a constant whose CF alone is read (ROL then
+                 * ADC): the host rotate's CF into eflags, where the flags
+                 * now are; OF and the SF ZF AF PF it keeps are dead. */
+                int size = insn_bsize(i);
+                rmw_load(&t, i, T0, size, &s);
+                emit_shift_imm(e, T0, i->reg, ccount, size);
+                emit_cf_to_field(e, OFF(eflags));
+                rmw_store(&t, i, T0, size);
+                emit_st_imm(e, OFF(lf.op), LF_NONE, 2);
+                t.kind = K_EFLAGS;
+                break;
+            }
             if (store[k]) {
                 gen_helper(&t, k, i, fn, eip, next, ibtc, prof);
                 break;
@@ -901,13 +992,11 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
                 emit_gr_st(e, dst, T0, size);
                 keep_hostf = true;
             } else if (i->op & 2) {
-                tr_ea(&t, i);
-                tr_tlb(&t, false, size, &s);
+                tr_mem(&t, i, false, size, &s);
                 emit_ldp(e, T0, size);
                 emit_gr_st(e, i->reg, T0, size);
             } else {
-                tr_ea(&t, i);
-                tr_tlb(&t, true, size, &s);
+                tr_mem(&t, i, true, size, &s);
                 emit_gr_ld(e, T0, i->reg, size, false);
                 emit_stp(e, T0, size);
             }
@@ -926,8 +1015,7 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
                 keep_hostf = true;
             } else {
                 int size = insn_bsize(i);
-                tr_ea(&t, i);
-                tr_tlb(&t, true, size, &s);
+                tr_mem(&t, i, true, size, &s);
                 emit_imm(e, T0, i->imm & mask_of(size));
                 emit_stp(e, T0, size);
             }
@@ -950,6 +1038,14 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
             keep_hostf = true;
             break;
         case P_PUSH:
+            if (stack16(t.hf) && !((t.hf & HF_FLAT_SS) && i->os32)) {
+                if (fn == op_push_r)
+                    emit_gr_ld(e, T0, i->op & 7, 4, false);
+                else
+                    emit_imm(e, T0, i->imm);
+                gen_push16(&t, insn_osize(i), &s);
+                break;
+            }
             emit_a_gr(e, R_ESP, -4);
             tr_tlb(&t, true, 4, &s);
             if (fn == op_push_r)
@@ -959,7 +1055,14 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
             emit_stp(e, T0, 4);
             emit_gr_st_a(e, R_ESP, 4);
             break;
-        case P_POP: gen_pop(&t, R_ESP, i->op & 7, &s); break;
+        case P_POP:
+            if (stack16(t.hf) && !((t.hf & HF_FLAT_SS) && i->os32)) {
+                gen_pop16(&t, insn_osize(i), 0, &s);
+                emit_gr_st(e, i->op & 7, T0, insn_osize(i));
+                break;
+            }
+            gen_pop(&t, R_ESP, i->op & 7, &s);
+            break;
         case P_JCC: {
             int hc = cond(&t, i->op & 0xF);
             emit_gr_load_all(e); /* once, for both exits */
@@ -974,23 +1077,52 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
             exit_to(&t, k, target);
             t.ended = true;
             break;
+        case P_LOOP: {
+            /* LOOP: (E)CX - 1 without touching the flags, taken while not
+             * 0; JCXZ/JECXZ: taken when (E)CX is 0. */
+            int csize = i->as32 ? 4 : 2;
+            emit_gr_ld(e, T0, R_ECX, csize, false);
+            if (fn == op_loop) {
+                emit_alu_imm(e, 5, T0, 1, csize);
+                emit_gr_st(e, R_ECX, T0, csize);
+            } else {
+                emit_flags_nz(e, T0);
+            }
+            t.hostf = false;
+            emit_gr_load_all(e); /* once, for both exits */
+            size_t taken = emit_jcc_fwd(e, fn == op_loop ? CC_NE : CC_E);
+            exit_to(&t, k, next);
+            emit_bind(e, taken);
+            exit_to(&t, k, target);
+            t.ended = true;
+            break;
+        }
         case P_CALL:
-            emit_a_gr(e, R_ESP, -4);
-            tr_tlb(&t, true, 4, &s);
-            emit_imm(e, T0, next);
-            emit_stp(e, T0, 4);
-            emit_gr_st_a(e, R_ESP, 4);
+            if (stack16(t.hf) && !((t.hf & HF_FLAT_SS) && i->os32)) {
+                emit_imm(e, T0, next);
+                gen_push16(&t, 2, &s);
+            } else {
+                emit_a_gr(e, R_ESP, -4);
+                tr_tlb(&t, true, 4, &s);
+                emit_imm(e, T0, next);
+                emit_stp(e, T0, 4);
+                emit_gr_st_a(e, R_ESP, 4);
+            }
             emit_insn_end(e);
             exit_to(&t, k, target);
             t.ended = true;
             break;
         case P_RET:
             s.t0_eip = true; /* the slow path's EIP, for the lookup */
-            emit_a_gr(e, R_ESP, 0);
-            tr_tlb(&t, false, 4, &s);
-            emit_ldp(e, T0, 4);
-            emit_a_add(e, 4 + (i->op == 0xC2 ? (int32_t)(i->imm & 0xFFFF) : 0));
-            emit_gr_st_a(e, R_ESP, 4);
+            if (stack16(t.hf) && !((t.hf & HF_FLAT_SS) && i->os32)) {
+                gen_pop16(&t, 2, i->op == 0xC2 ? (int)(i->imm & 0xFFFF) : 0, &s);
+            } else {
+                emit_a_gr(e, R_ESP, 0);
+                tr_tlb(&t, false, 4, &s);
+                emit_ldp(e, T0, 4);
+                emit_a_add(e, 4 + (i->op == 0xC2 ? (int32_t)(i->imm & 0xFFFF) : 0));
+                emit_gr_st_a(e, R_ESP, 4);
+            }
             emit_insn_end(e);
             emit_exit_lookup(e, k + 1 - t.synced, tb->cs_base, tb->hflags, ibtc, false);
             t.ended = true;
@@ -1009,8 +1141,7 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
             if (i->mod == 3) {
                 emit_gr_st(e, i->rm, T0, 1);
             } else {
-                tr_ea(&t, i);
-                tr_tlb(&t, true, 1, &s);
+                tr_mem(&t, i, true, 1, &s);
                 emit_stp(e, T0, 1);
             }
             break;
@@ -1046,6 +1177,11 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
             break;
         }
         case P_PUSHM:
+            if (stack16(t.hf) && !((t.hf & HF_FLAT_SS) && i->os32)) {
+                rm_load(&t, i, T0, insn_osize(i), false, &s);
+                gen_push16(&t, insn_osize(i), &s);
+                break;
+            }
             rm_load(&t, i, T0, 4, false, &s);
             emit_a_gr(e, R_ESP, -4);
             tr_tlb(&t, true, 4, &s);

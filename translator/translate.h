@@ -76,6 +76,18 @@ static inline uint32_t jit_ibtc_index(uint32_t lin)
 #define HF_WIDE_DS 0x100u
 #define HF_WIDE_FS 0x200u
 #define HF_WIDE_GS 0x400u
+/* Real mode (CR0.PE clear; the 386 and later only): instructions only
+ * protected mode has are #UD, and SMALL segments (a 64 KB limit, expand-up:
+ * every real-mode segment unless unreal mode widened it) are reached inline
+ * by adding the base read at run time, after checking that the access ends
+ * within the 64 KB. */
+#define HF_REAL     0x800u
+#define HF_SMALL_ES 0x1000u
+#define HF_SMALL_CS 0x2000u
+#define HF_SMALL_SS 0x4000u
+#define HF_SMALL_DS 0x8000u
+#define HF_SMALL_FS 0x10000u
+#define HF_SMALL_GS 0x20000u
 
 /* Decode and emit one block starting at the host bytes `guest` (the same
  * page as c's CS:EIP). Returns 0, or -1 when nothing could be translated. */

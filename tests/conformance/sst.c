@@ -11,7 +11,9 @@
 #include <sys/stat.h>
 
 #include "cpu/cpu.h"
+#include "cpu/cpu_priv.h"
 #include "devices/board/machine.h"
+#include "translator/jit.h"
 #include "devices/board/mem.h"
 #include "frontend/lib/json.h"
 #include "tests/conformance/moo.h"
@@ -31,6 +33,7 @@ struct options {
     double min_pass;
     bool verbose;
     bool undefined;      /* run the tests marked 'undefined' too */
+    bool diff_jit;       /* the JIT against the interpreter, not the chip */
     char filters[64][8]; /* upper-case opcode names: "F7" or "F7.6" */
     int filter_count;
 };
@@ -53,7 +56,9 @@ struct meta_cache {
  * the bytes it touched, so reusing the machine leaks nothing. */
 struct session {
     struct meta_cache meta;
-    struct machine *machine[2]; /* 8086, 286 */
+    struct machine *machine[2];     /* 8086, 286 */
+    struct machine *diff[2];        /* --diff-jit: Pentium II, interpreting and translating */
+    uint64_t jit_blocks, jit_insns; /* what the JIT ran, over the machines replaced */
 };
 
 /* What metadata.json says about one opcode file. */
@@ -83,7 +88,9 @@ struct result {
     int count; /* may exceed MAX_MISMATCH; only the first are kept */
     struct mismatch mm[MAX_MISMATCH];
     int steps;
-    bool ran_away; /* hit a step cap */
+    bool ran_away;       /* hit a step cap */
+    bool diff;           /* --diff-jit: "expected" is the interpreter, "got" the JIT */
+    uint64_t retired[2]; /* --diff-jit: instructions each engine retired */
 };
 
 /* MOO register index -> our GPR number or segment, -1 when not one. */
@@ -101,6 +108,9 @@ static void usage(FILE *out)
                  "  --verbose        show every failure, not only the first of each file\n"
                  "  --undefined      run the tests marked 'undefined' too (rex86 models what\n"
                  "                   the chips do there)\n"
+                 "  --diff-jit       80286 sets: run each test on a Pentium II model twice, in\n"
+                 "                   the interpreter and in the JIT (real mode), and compare\n"
+                 "                   the two end states instead of the chip's\n"
                  "  --filter HEX     only opcode files named HEX (F7 matches F7 and F7.0-F7.7)\n"
                  "Tests whose metadata.json status is 'fpu', or 'undefined' without --undefined,\n"
                  "are skipped and counted.\n");
@@ -259,9 +269,9 @@ static uint16_t init_value(const struct file_ctx *fc, const struct moo_test *t, 
     return v;
 }
 
-static void load_test(const struct file_ctx *fc, const struct moo_test *t)
+static void load_test_on(const struct file_ctx *fc, struct machine *m, const struct moo_test *t)
 {
-    struct cpu *c = &fc->m->cpu;
+    struct cpu *c = &m->cpu;
     cpu_reset(c);
     c->halted = false;
     for (int r = 0; r < MOO_NREGS; r++) {
@@ -274,18 +284,28 @@ static void load_test(const struct file_ctx *fc, const struct moo_test *t)
     cpu_set_eflags(c, init_value(fc, t, MOO_FLAGS), 0xFFFF);
     for (uint32_t k = 0; k < t->init.ram_count; k++) {
         uint8_t v = moo_ram_value(&t->init, k);
-        mem_write_block(fc->m, moo_ram_addr(&t->init, k), &v, 1);
+        mem_write_block(m, moo_ram_addr(&t->init, k), &v, 1);
     }
 }
 
+static void load_test(const struct file_ctx *fc, const struct moo_test *t)
+{
+    load_test_on(fc, fc->m, t);
+}
+
 /* Zero the bytes the test touched so nothing leaks into the next test. */
-static void unload_test(const struct file_ctx *fc, const struct moo_test *t)
+static void unload_test_on(struct machine *m, const struct moo_test *t)
 {
     static const uint8_t zero = 0;
     for (uint32_t k = 0; k < t->init.ram_count; k++)
-        mem_write_block(fc->m, moo_ram_addr(&t->init, k), &zero, 1);
+        mem_write_block(m, moo_ram_addr(&t->init, k), &zero, 1);
     for (uint32_t k = 0; k < t->fina.ram_count; k++)
-        mem_write_block(fc->m, moo_ram_addr(&t->fina, k), &zero, 1);
+        mem_write_block(m, moo_ram_addr(&t->fina, k), &zero, 1);
+}
+
+static void unload_test(const struct file_ctx *fc, const struct moo_test *t)
+{
+    unload_test_on(fc->m, t);
 }
 
 static bool has_rep_prefix(const struct moo_test *t)
@@ -472,6 +492,9 @@ static void print_failure(const struct moo_test *t, uint32_t pos, const struct r
         printf(" (expects exception %u)", t->excp_vector);
     if (res->ran_away)
         printf(" (stopped after %d steps without reaching the end)", res->steps);
+    if (res->diff)
+        printf("\n      interpreter (\"expected\") against JIT (\"got\"): %llu and %llu instructions retired",
+               (unsigned long long)res->retired[0], (unsigned long long)res->retired[1]);
     printf("\n      init:");
     for (int r = 0; r < MOO_NREGS; r++)
         printf(" %s=%04X", moo_reg_names[r], t->init.regs[r]);
@@ -484,7 +507,10 @@ static void print_failure(const struct moo_test *t, uint32_t pos, const struct r
             if (mm->mask != 0xFF)
                 printf(" (mask %02X)", mm->mask);
         } else {
-            printf("      %-5s expected %04X got %04X", moo_reg_names[mm->reg], mm->expected, mm->got);
+            printf("      %-5s expected %04X got %04X", mm->addr ? "upper" : moo_reg_names[mm->reg],
+                   mm->expected, mm->got);
+            if (mm->addr)
+                printf(" (bits 16-31 of %s)", moo_reg_names[mm->reg]);
             if (mm->mask != 0xFFFF)
                 printf(" (mask %04X)", mm->mask);
             if (mm->reg == MOO_FLAGS) {
@@ -514,6 +540,109 @@ static bool choose_cpu(const struct options *o, const struct moo_file *mf, bool 
         return true;
     }
     return false;
+}
+
+/* --- --diff-jit ----------------------------------------------------------- */
+
+/* The machines --diff-jit compares, [0] interpreting and [1] translating. A
+ * JIT that has left a page to the interpreter (the tests rewrite the same
+ * pages over and over) is replaced, so every test is translated. */
+static void diff_retire(struct session *ss)
+{
+    struct jit_stats st;
+    jit_get_stats(ss->diff[1], &st);
+    ss->jit_blocks += st.blocks_translated;
+    ss->jit_insns += st.insns_run;
+    machine_destroy(ss->diff[1]);
+    ss->diff[1] = NULL;
+}
+
+static struct machine *diff_machine(struct session *ss, int k, char *err, size_t errlen)
+{
+    if (k == 1 && ss->diff[1]) {
+        struct jit_stats st;
+        jit_get_stats(ss->diff[1], &st);
+        if (st.pages_left_to_interp)
+            diff_retire(ss);
+    }
+    if (!ss->diff[k]) {
+        struct machine_config cfg = {
+            .cpu_model = CPU_PENTIUM2,
+            .ram_mb = 16,
+            .deterministic = true,
+            .bare = true,
+            .jit = k == 1,
+        };
+        ss->diff[k] = machine_create(&cfg, err, errlen);
+        if (k == 1 && ss->diff[1] && jit_init(ss->diff[1]) < 0) {
+            snprintf(err, errlen, "%s", ss->diff[1]->error);
+            machine_destroy(ss->diff[1]);
+            ss->diff[1] = NULL;
+        }
+    }
+    return ss->diff[k];
+}
+
+/* Run to the HLT that ends a 286 test, or past `cap` instructions (a block
+ * may run on beyond it); returns the instructions retired. */
+static uint64_t diff_run(struct machine *m, uint64_t cap)
+{
+    struct cpu *c = &m->cpu;
+    uint64_t start = c->icount;
+    /* Steps too: an instruction that faults retires nothing. */
+    for (uint64_t steps = 0; !c->halted && c->icount - start < cap && steps < cap; steps++)
+        cpu_step(c);
+    return c->icount - start;
+}
+
+/* Both engines' end states: every register (the flags but for the bits
+ * the opcode leaves undefined, the upper halves of the 32-bit ones too), the
+ * instructions retired and every byte the test lists. "expected" is the
+ * interpreter, "got" the JIT. */
+static void diff_test(const struct file_ctx *fc, const struct moo_test *t, struct machine *mi,
+                      struct machine *mj, struct result *res)
+{
+    int cap = has_rep_prefix(t) ? REP_STEP_CAP : STEP_CAP_286;
+    res->diff = true;
+    res->retired[0] = diff_run(mi, (uint64_t)cap);
+    if (!mi->cpu.halted) {
+        res->ran_away = true; /* no end to compare: skipped */
+        return;
+    }
+    /* A warm TLB (real mode cannot fault filling it): the JIT takes the
+     * instruction itself, not only the HLT after the interpreter filled the
+     * entry, and its memory operands take the inline path. */
+    struct cpu *cj = &mj->cpu;
+    cpu_tlb_fill(cj, cj->seg[S_CS].base + cj->eip, ACC_EXEC);
+    for (uint32_t k = 0; k < t->init.ram_count; k++)
+        cpu_tlb_fill(cj, moo_ram_addr(&t->init, k), ACC_WRITE);
+    res->retired[1] = diff_run(mj, (uint64_t)cap);
+    struct cpu *a = &mi->cpu, *b = &mj->cpu;
+    for (int r = 0; r < MOO_NREGS; r++) {
+        uint16_t mask = r == MOO_FLAGS ? fc->flags_mask : 0xFFFF;
+        uint16_t va = get_reg(a, r), vb = get_reg(b, r);
+        if ((va ^ vb) & mask)
+            add_mismatch(res, false, r, 0, va, vb, mask);
+    }
+    for (int r = 0; r < MOO_NREGS; r++) {
+        int g = moo_gpr[r];
+        if (g >= 0 && (CPU_R32(a, g) ^ CPU_R32(b, g)) >> 16)
+            add_mismatch(res, false, r, 1, (uint16_t)(CPU_R32(a, g) >> 16), (uint16_t)(CPU_R32(b, g) >> 16),
+                         0xFFFF);
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        const struct moo_state *st = pass ? &t->fina : &t->init;
+        for (uint32_t k = 0; k < st->ram_count; k++) {
+            uint32_t addr = moo_ram_addr(st, k);
+            uint8_t va, vb;
+            mem_read_block(mi, addr, &va, 1);
+            mem_read_block(mj, addr, &vb, 1);
+            if (va != vb)
+                add_mismatch(res, true, 0, addr, va, vb, 0xFF);
+        }
+    }
+    if (res->retired[0] != res->retired[1] || a->halted != b->halted)
+        res->count++;
 }
 
 static void run_file(const char *path, const struct options *o, struct session *ss, struct totals *tot)
@@ -592,10 +721,33 @@ static void run_file(const char *path, const struct options *o, struct session *
         res.count = 0;
         res.steps = 0;
         res.ran_away = false;
-        load_test(&fc, t);
-        execute_test(&fc, t, &res);
-        check_test(&fc, t, &res);
-        unload_test(&fc, t);
+        if (o->diff_jit) {
+            struct machine *mi = diff_machine(ss, 0, err, sizeof err);
+            struct machine *mj = mi ? diff_machine(ss, 1, err, sizeof err) : NULL;
+            if (!mj) {
+                error_msg(tot, "%s: cannot create a Pentium II machine for --diff-jit: %s", path, err);
+                break;
+            }
+            load_test_on(&fc, mi, t);
+            load_test_on(&fc, mj, t);
+            diff_test(&fc, t, mi, mj, &res);
+            unload_test_on(mi, t);
+            unload_test_on(mj, t);
+            if (res.ran_away) {
+                /* What it wrote beyond the bytes listed stays behind:
+                 * both machines start afresh. */
+                diff_retire(ss);
+                machine_destroy(ss->diff[0]);
+                ss->diff[0] = NULL;
+                skipped++;
+                continue;
+            }
+        } else {
+            load_test(&fc, t);
+            execute_test(&fc, t, &res);
+            check_test(&fc, t, &res);
+            unload_test(&fc, t);
+        }
         if (res.count == 0 && !res.ran_away) {
             passed++;
             continue;
@@ -729,6 +881,8 @@ int main(int argc, char **argv)
             o.verbose = true;
         } else if (strcmp(a, "--undefined") == 0) {
             o.undefined = true;
+        } else if (strcmp(a, "--diff-jit") == 0) {
+            o.diff_jit = true;
         } else if (strcmp(a, "--cpu") == 0 || strcmp(a, "--min-pass") == 0 || strcmp(a, "--filter") == 0) {
             if (k + 1 >= argc) {
                 fprintf(stderr, "rex86-sst: error: %s needs a value\n", a);
@@ -792,6 +946,13 @@ int main(int argc, char **argv)
         if (ss.machine[k])
             machine_destroy(ss.machine[k]);
     }
+    if (ss.diff[1])
+        diff_retire(&ss);
+    if (ss.diff[0])
+        machine_destroy(ss.diff[0]);
+    if (o.diff_jit)
+        printf("diff-jit: the JIT translated %llu blocks and ran %llu instructions in them\n",
+               (unsigned long long)ss.jit_blocks, (unsigned long long)ss.jit_insns);
     free(paths);
 
     uint64_t ran = tot.passed + tot.failed;
