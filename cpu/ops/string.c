@@ -38,6 +38,14 @@ static inline uint32_t count_get(struct cpu *c, const struct strctx *s)
     return c->ECX & s->amask;
 }
 
+static inline void count_sub(struct cpu *c, const struct strctx *s, uint32_t n)
+{
+    if (s->amask == 0xFFFFFFFFu)
+        c->ECX -= n;
+    else
+        reg16_write(c, R_ECX, c->ECX - n);
+}
+
 static inline void count_dec(struct cpu *c, const struct strctx *s)
 {
     if (s->amask == 0xFFFFFFFFu)
@@ -115,13 +123,12 @@ static inline void str_cmps_286(struct cpu *c, const struct insn *i, const struc
         }                                                                                                    \
     } while (0)
 
-/* REP MOVS and REP STOS, forward with 32-bit addresses on the 386 and
- * later, move whole runs of elements at once where nothing can fault or
- * needs the slow path. The result is that of the element-by-element loop:
- * the same registers after every chunk of REP_CHUNK elements, and an element
- * that may fault, reach MMIO or write a page holding translated code goes
- * through cpu_read/cpu_write on its own, with the registers of the elements
- * before it already updated. */
+/* REP MOVS and REP STOS, forward on the 386 and later, move whole runs of
+ * elements at once where nothing can fault or needs the slow path (with
+ * 16-bit addresses, runs end before an offset wraps at 64 KB). The result is that of the element-by-element
+ * loop: the same registers after every chunk of REP_CHUNK elements, and an element that may fault, reach MMIO
+ * or write a page holding translated code goes through cpu_read/cpu_write on its own, with the registers of
+ * the elements before it already updated. */
 
 /* How many whole elements, starting at off in seg, the segment allows for
  * the access without a fault and lie in one page the soft TLB maps to host
@@ -142,19 +149,38 @@ static uint32_t bulk_span(struct cpu *c, int seg, uint32_t off, int size, bool w
     return n < by_limit ? n : by_limit;
 }
 
+/* 32-bit and 16-bit addresses (SI, DI and CX, offsets wrapping at 64 KB);
+ * the 8086 and 286 keep the element loop with their quirks. */
 static bool rep_bulk_ok(const struct cpu *c, const struct insn *i, const struct strctx *s)
 {
-    return i->rep && i->as32 && s->delta > 0 && c->model >= CPU_386;
+    return i->rep && s->delta > 0 && c->model >= CPU_386;
+}
+
+/* How many whole elements fit from offset off to the 64 KB wrap of a 16-bit
+ * address (no limit with 32-bit addresses). */
+static uint32_t before_wrap(uint32_t off, const struct strctx *s)
+{
+    return s->amask == 0xFFFFFFFFu ? 0xFFFFFFFFu : (0x10000u - off) / (uint32_t)s->size;
+}
+
+/* Advance an index register (ESI/EDI, or SI/DI with 16-bit addresses) by
+ * a number of bytes. */
+static void areg_add_n(struct cpu *c, int r, const struct strctx *s, uint32_t bytes)
+{
+    if (s->amask == 0xFFFFFFFFu)
+        c->regs.r32[r] += bytes;
+    else
+        reg16_write(c, r, c->regs.r32[r] + bytes);
 }
 
 /* n more elements of a bulk run done: when the chunk's budget is spent,
- * end this execution and, with ECX left, come back to the instruction. */
-static bool chunk_spent(struct cpu *c, uint32_t *budget, uint32_t n)
+ * end this execution and, with a count left, come back to the instruction. */
+static bool chunk_spent(struct cpu *c, const struct strctx *s, uint32_t *budget, uint32_t n)
 {
     *budget -= n;
     if (*budget)
         return false;
-    if (c->ECX)
+    if (count_get(c, s))
         c->eip = c->insn_eip;
     return true;
 }
@@ -162,20 +188,25 @@ static bool chunk_spent(struct cpu *c, uint32_t *budget, uint32_t n)
 static void rep_movs_bulk(struct cpu *c, const struct strctx *s)
 {
     uint32_t size = (uint32_t)s->size, budget = REP_CHUNK;
-    while (c->ECX) {
+    uint32_t cx;
+    while ((cx = count_get(c, s)) != 0) {
+        uint32_t si = areg(c, R_ESI, s), di = areg(c, R_EDI, s);
         uint8_t *src, *dst;
-        uint32_t n = bulk_span(c, s->src_seg, c->ESI, s->size, false, &src);
+        uint32_t n = bulk_span(c, s->src_seg, si, s->size, false, &src);
         if (n) {
-            uint32_t nd = bulk_span(c, S_ES, c->EDI, s->size, true, &dst);
+            uint32_t nd = bulk_span(c, S_ES, di, s->size, true, &dst);
             n = nd < n ? nd : n;
+            uint32_t w = before_wrap(si, s), wd = before_wrap(di, s);
+            n = w < n ? w : n;
+            n = wd < n ? wd : n;
         }
-        if (n > c->ECX)
-            n = c->ECX;
+        if (n > cx)
+            n = cx;
         if (n > budget)
             n = budget;
         if (n == 0) {
-            uint32_t v = cpu_read(c, s->src_seg, c->ESI, s->size);
-            cpu_write(c, S_ES, c->EDI, v, s->size);
+            uint32_t v = cpu_read(c, s->src_seg, si, s->size);
+            cpu_write(c, S_ES, di, v, s->size);
             n = 1;
         } else if ((uintptr_t)dst + n * size <= (uintptr_t)src ||
                    (uintptr_t)src + n * size <= (uintptr_t)dst) {
@@ -189,10 +220,10 @@ static void rep_movs_bulk(struct cpu *c, const struct strctx *s)
                 memcpy(dst + k, &v, size);
             }
         }
-        c->ESI += n * size;
-        c->EDI += n * size;
-        c->ECX -= n;
-        if (chunk_spent(c, &budget, n))
+        areg_add_n(c, R_ESI, s, n * size);
+        areg_add_n(c, R_EDI, s, n * size);
+        count_sub(c, s, n);
+        if (chunk_spent(c, s, &budget, n))
             return;
     }
 }
@@ -202,15 +233,21 @@ static void rep_stos_bulk(struct cpu *c, const struct strctx *s, uint32_t v)
     uint32_t size = (uint32_t)s->size, budget = REP_CHUNK;
     /* The element as bytes: one memset when they are all the same. */
     bool uniform = size == 1 || (size == 2 ? (v & 0xFF) == (v >> 8 & 0xFF) : v == (v & 0xFF) * 0x01010101u);
-    while (c->ECX) {
+    uint32_t cx;
+    while ((cx = count_get(c, s)) != 0) {
+        uint32_t di = areg(c, R_EDI, s);
         uint8_t *dst;
-        uint32_t n = bulk_span(c, S_ES, c->EDI, s->size, true, &dst);
-        if (n > c->ECX)
-            n = c->ECX;
+        uint32_t n = bulk_span(c, S_ES, di, s->size, true, &dst);
+        if (n) {
+            uint32_t w = before_wrap(di, s);
+            n = w < n ? w : n;
+        }
+        if (n > cx)
+            n = cx;
         if (n > budget)
             n = budget;
         if (n == 0) {
-            cpu_write(c, S_ES, c->EDI, v, s->size);
+            cpu_write(c, S_ES, di, v, s->size);
             n = 1;
         } else if (uniform) {
             memset(dst, (int)(v & 0xFF), n * size);
@@ -218,9 +255,9 @@ static void rep_stos_bulk(struct cpu *c, const struct strctx *s, uint32_t v)
             for (uint32_t k = 0; k < n * size; k += size)
                 memcpy(dst + k, &v, size);
         }
-        c->EDI += n * size;
-        c->ECX -= n;
-        if (chunk_spent(c, &budget, n))
+        areg_add_n(c, R_EDI, s, n * size);
+        count_sub(c, s, n);
+        if (chunk_spent(c, s, &budget, n))
             return;
     }
 }
