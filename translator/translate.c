@@ -74,17 +74,41 @@ static uint32_t jit_fold_cf(struct cpu *c, uint32_t unused)
     return 0;
 }
 
+static bool seg_small(uint32_t hf, int seg);
+
+/* The data segment a segment load writes, or -1 (SS, or not a load). */
+static int loads_data_seg(const struct insn *i)
+{
+    switch (i->op) {
+    case 0x8E: return i->reg == S_SS || i->reg == S_CS ? -1 : i->reg;
+    case 0x07:
+    case 0xC4: return S_ES;
+    case 0x1F:
+    case 0xC5: return S_DS;
+    case 0x1A1:
+    case 0x1B4: return S_FS;
+    case 0x1A9:
+    case 0x1B5: return S_GS;
+    default: return -1;
+    }
+}
+
 /* Instructions after which the block must end although they are not
  * branches: the interrupt shadow of MOV SS and POP SS, REP string
  * instructions that resume themselves, loads of the segments the block's
  * flat bits describe, port I/O (a device may raise an interrupt), and the
- * system instructions that change the mode, paging or descriptor tables. */
-static bool ends_block(const struct insn *i)
+ * system instructions that change the mode, paging or descriptor tables.
+ * In real mode a load keeps the segment's limit, so a small segment stays
+ * small and its loads need not end the block. */
+static bool ends_block(const struct insn *i, uint32_t hf)
 {
     if (i->info->attr & A_BRANCH)
         return true;
     if ((i->info->attr & A_STRING) && i->rep)
         return true;
+    int ds = loads_data_seg(i);
+    if ((hf & HF_REAL) && ds >= 0 && seg_small(hf, ds))
+        return false;
     switch (i->op) {
     case 0x8E:
     case 0x17:
@@ -814,7 +838,7 @@ static void gen_helper(struct tr *t, int k, const struct insn *i, op_fn fn, uint
         emit_exit_lookup(e, 1, tb->cs_base, tb->hflags, ibtc, true);
         t->synced = k + 1;
         t->ended = true;
-    } else if (ends_block(i) || fn == op_ud) {
+    } else if (ends_block(i, t->hf) || fn == op_ud) {
         emit_count(e, 1);
         t->synced = k + 1;
         emit_exit(e);
@@ -857,8 +881,8 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
         off += (uint32_t)len;
         n++;
         enum plan p = plans[n - 1];
-        if (ends_block(i) || fn == op_ud || p == P_JCC || p == P_JMP || p == P_CALL || p == P_RET ||
-            p == P_JMPI || p == P_CALLI || p == P_LOOP)
+        if (ends_block(i, tb->hflags) || fn == op_ud || p == P_JCC || p == P_JMP || p == P_CALL ||
+            p == P_RET || p == P_JMPI || p == P_CALLI || p == P_LOOP)
             break;
     }
     if (n == 0)
