@@ -49,6 +49,9 @@ enum plan {
     P_SHV,
     P_FPU,
     P_LOOP,
+    P_SEGLD,
+    P_PUSHS,
+    P_POPS,
 };
 
 /* Flag classes for liveness: CF on its own (INC/DEC keep it), the rest. */
@@ -317,6 +320,17 @@ static enum plan plan_of(const struct insn *i, op_fn fn, uint32_t hf)
         if (rm_ok && (i->reg <= 1 || (shift && by_cl)))
             return P_SHV;
         return P_HELPER;
+    }
+    /* Real mode: a segment load is its selector and base (cpu_load_seg_real);
+     * a small data segment stays small. SS has its shadow: a handler. */
+    if (hf & HF_REAL) {
+        int ds = loads_data_seg(i);
+        if (fn == op_mov_sreg_rm && ds >= 0 && seg_small(hf, ds) && rm_ok)
+            return P_SEGLD;
+        if (fn == op_pop_sreg && ds >= 0 && seg_small(hf, ds) && !i->os32 && stack16(hf))
+            return P_POPS;
+        if (fn == op_push_sreg && !i->os32 && stack16(hf))
+            return P_PUSHS;
     }
     if (fn == op_loop || fn == op_jcxz)
         return (fn == op_jcxz || i->op == 0xE2) && ((hf & HF_CS_FLAT) || small_cs_ok(i, fn, hf)) ? P_LOOP
@@ -587,6 +601,25 @@ static void gen_pop16(struct tr *t, int size, int extra, const struct emit_stub 
     emit_gr_st_a(e, R_ESP, 2);
 }
 
+/* A real-mode segment load of the selector in T0 (16 bits): selector, base
+ * = selector * 16, read/write access; the limit stays (cpu_load_seg_real).
+ * Clobbers T0 and the host flags. */
+static void gen_seg_load_real(struct tr *t, int seg)
+{
+    struct emit *e = &t->e;
+    size_t sb = OFF(seg) + (size_t)seg * sizeof(struct seg);
+    emit_st(e, sb + offsetof(struct seg, sel), T0, 2);
+    emit_shift_imm(e, T0, 4, 4, 4); /* shl 4 */
+    emit_st(e, sb + offsetof(struct seg, base), T0, 4);
+    emit_st_imm(e, sb + offsetof(struct seg, access), SEGA_READ | SEGA_WRITE, 1);
+}
+
+/* The segment register PUSH sreg names. */
+static int pushed_seg(const struct insn *i)
+{
+    return i->op == 0x1A0 ? S_FS : i->op == 0x1A8 ? S_GS : (i->op >> 3) & 3;
+}
+
 static uint32_t mask_of(int size)
 {
     return size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1;
@@ -772,7 +805,10 @@ static void plan_flags(enum plan p, const struct insn *i, uint32_t *reads, uint3
     case P_PUSHM:
     case P_LEAVE:
     case P_MOVA:
+    case P_PUSHS:
+    case P_POPS:
     case P_CALLI: mem = true; break;
+    case P_SEGLD: mem = i->mod != 3; break;
     case P_JMPI: mem = i->mod != 3; break;
     case P_MOV:
     case P_ALU:
@@ -1150,6 +1186,19 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
             emit_insn_end(e);
             emit_exit_lookup(e, k + 1 - t.synced, tb->cs_base, tb->hflags, ibtc, false);
             t.ended = true;
+            break;
+        case P_SEGLD:
+            rm_load(&t, i, T0, 2, false, &s);
+            gen_seg_load_real(&t, i->reg);
+            break;
+        case P_PUSHS:
+            emit_ld(e, T0, OFF(seg) + (size_t)pushed_seg(i) * sizeof(struct seg) + offsetof(struct seg, sel),
+                    2);
+            gen_push16(&t, 2, &s);
+            break;
+        case P_POPS:
+            gen_pop16(&t, 2, 0, &s);
+            gen_seg_load_real(&t, loads_data_seg(i));
             break;
         case P_MOVX: {
             int ssize = (i->op & 1) ? 2 : 1;
