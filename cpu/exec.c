@@ -206,7 +206,7 @@ static __attribute__((noinline)) const struct insn *fetch_decode_slow(struct cpu
     struct seg *cs = &c->seg[S_CS];
     uint32_t eip = c->eip;
     bool def32 = (cs->flags & SEGF_DB) != 0;
-    if (c->model >= CPU_286 && (uint64_t)eip + DECODE_MAX_LEN <= cs->limit) {
+    if ((uint64_t)eip + DECODE_MAX_LEN <= cs->limit) {
         uint32_t lin = cs->base + eip;
         struct tlb_entry *e = &c->tlb_cur[(lin >> 12) & (TLB_SIZE - 1)];
         /* A TLB miss on the first byte: that byte is needed whatever the
@@ -265,14 +265,15 @@ static __attribute__((noinline)) const struct insn *fetch_decode_slow(struct cpu
     cpu_exception(c, EXC_GP, 0); /* not reached: the translation faults */
 }
 
-/* The fast path: CS:EIP well inside CS and a page the soft TLB maps, and
- * the decode cache holding the instruction that is there, one that cannot
- * be #UD for its form. Returns the instruction with those checks made. */
+/* The fast path: CS:EIP well inside CS (on the 8086 and 186 too: their
+ * limit is always FFFF, so no byte of the instruction wraps IP), a page the
+ * soft TLB maps, and the decode cache holding the instruction that is
+ * there, one that cannot be #UD for its form. */
 static inline __attribute__((always_inline)) const struct insn *fetch_decode(struct cpu *c, struct insn *i)
 {
     const struct seg *cs = &c->seg[S_CS];
     uint32_t eip = c->eip;
-    if (LIKELY(c->model >= CPU_286 && (uint64_t)eip + DECODE_MAX_LEN <= cs->limit)) {
+    if (LIKELY((uint64_t)eip + DECODE_MAX_LEN <= cs->limit)) {
         uint32_t lin = cs->base + eip;
         const struct tlb_entry *e = &c->tlb_cur[(lin >> 12) & (TLB_SIZE - 1)];
         if (LIKELY(e->tag_r == (lin & ~0xFFFu) && (lin & 0xFFF) <= 0x1000u - 16)) {
