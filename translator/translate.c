@@ -874,6 +874,20 @@ static void gen_helper(struct tr *t, int k, const struct insn *i, op_fn fn, uint
         emit_exit_lookup(e, 1, tb->cs_base, tb->hflags, ibtc, true);
         t->synced = k + 1;
         t->ended = true;
+    } else if ((i->info->attr & A_STRING) && i->rep && fn != op_ud) {
+        /* A REP string instruction leaves EIP on itself while work is left
+         * (it resumes in chunks): leave then. Done, it goes on to the next
+         * instruction like any other exit, chained. */
+        emit_exit_if_set8(e, OFF(jit_exit), 1);
+        emit_cmp_field(e, OFF(eip), next, 4);
+        emit_gr_load_all(e); /* once, for both exits */
+        size_t more = emit_jcc_fwd(e, CC_NE);
+        exit_to(t, k, next);
+        emit_bind(e, more);
+        emit_count(e, 1);
+        emit_exit(e);
+        t->synced = k + 1;
+        t->ended = true;
     } else if (ends_block(i, t->hf) || fn == op_ud) {
         emit_count(e, 1);
         t->synced = k + 1;
