@@ -164,6 +164,11 @@ void emit_shift_var(struct emit *e, int t, int kind, int count, int size);
  * as rex86's interpreter defines them for that shift (OF = MSB(result) xor
  * CF for SHL, the old MSB for a one-bit SHR, else 0; AF set when af). */
 void emit_shift_flags(struct emit *e, size_t off, int t, int kind, int count, int size, bool af);
+/* Right after a ROL (kind 0) or ROR (1) of t by a constant: the flags field
+ * at off gets CF and OF as rex86's interpreter defines them at any count
+ * (CF the bit rotated in; OF MSB xor CF for ROL, the top two bits' xor for
+ * ROR), worked out from the result. Clobbers the host flags. */
+void emit_rot_flags(struct emit *e, size_t off, int t, int kind, int size);
 /* Host CF = bit 0 of the 32-bit field at off. */
 void emit_cf_from_field(struct emit *e, size_t off);
 /* The flags field at off gets CF = OF = host CF and AF = 0. */

@@ -459,6 +459,36 @@ void emit_a_add_field(struct emit *e, size_t off)
     op(e, 4, "\x03", 1, R14, S(off)); /* add r14d, [off] */
 }
 
+void emit_rot_flags(struct emit *e, size_t off, int t, int kind, int size)
+{
+    int bits = 8 * size;
+    op(e, 4, "\x89", 1, hreg(t), R(RAX)); /* mov eax, t */
+    if (kind == 0) {
+        op(e, 4, "\x89", 1, RAX, R(RCX)); /* mov ecx, eax */
+        op(e, 4, "\x83", 1, 4, R(RCX));   /* and ecx, 1: CF */
+        put8(e, 1);
+        op(e, 4, "\xc1", 1, 5, R(RAX)); /* shr eax, bits-1: the MSB */
+        put8(e, (uint8_t)(bits - 1));
+    } else {
+        op(e, 4, "\xc1", 1, 5, R(RAX)); /* shr eax, bits-2: the top two bits */
+        put8(e, (uint8_t)(bits - 2));
+        op(e, 4, "\x83", 1, 4, R(RAX)); /* and eax, 3 */
+        put8(e, 3);
+        op(e, 4, "\x89", 1, RAX, R(RCX)); /* mov ecx, eax */
+        op(e, 4, "\xc1", 1, 5, R(RCX));   /* shr ecx, 1: CF = the MSB */
+        put8(e, 1);
+    }
+    op(e, 4, "\x31", 1, RCX, R(RAX)); /* xor eax, ecx */
+    op(e, 4, "\x83", 1, 4, R(RAX));   /* and eax, 1: OF */
+    put8(e, 1);
+    op(e, 4, "\xc1", 1, 4, R(RAX)); /* shl eax, 11 */
+    put8(e, 11);
+    op(e, 4, "\x09", 1, RCX, R(RAX)); /* or eax, ecx */
+    op(e, 4, "\x81", 1, 4, S(off));   /* and [off], ~(CF|OF) */
+    put32(e, ~0x801u);
+    op(e, 4, "\x09", 1, RAX, S(off)); /* or [off], eax */
+}
+
 void emit_a_above_stub(struct emit *e, uint32_t max, const struct emit_stub *stub)
 {
     op(e, 4, "\x81", 1, 7, R(R14)); /* cmp r14d, max */

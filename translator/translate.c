@@ -69,6 +69,13 @@ static uint32_t jit_cond(struct cpu *c, uint32_t cc)
     return cpu_cond(c, (int)cc);
 }
 
+static uint32_t jit_flags_commit(struct cpu *c, uint32_t unused)
+{
+    (void)unused;
+    cpu_flags_commit(c);
+    return 0;
+}
+
 static uint32_t jit_fold_cf(struct cpu *c, uint32_t unused)
 {
     (void)unused;
@@ -1036,6 +1043,20 @@ int translate_block(struct cpu *c, struct tb *tb, const uint8_t *guest, uint8_t 
                 emit_cf_to_field(e, OFF(eflags));
                 rmw_store(&t, i, T0, size);
                 emit_st_imm(e, OFF(lf.op), LF_NONE, 2);
+                t.kind = K_EFLAGS;
+                break;
+            }
+            if (store[k] && i->reg <= 1 && !by_cl && ccount && ccount < 8 * insn_bsize(i)) {
+                /* A rotate by a constant whose flags are read: it keeps SF
+                 * ZF AF PF, so all the flags go to eflags first, then CF
+                 * and OF from the result. */
+                int size = insn_bsize(i);
+                if (t.kind != K_EFLAGS)
+                    emit_call_ret(e, T0, jit_flags_commit, 0);
+                rmw_load(&t, i, T0, size, &s);
+                emit_shift_imm(e, T0, i->reg, ccount, size);
+                emit_rot_flags(e, OFF(eflags), T0, i->reg, size);
+                rmw_store(&t, i, T0, size);
                 t.kind = K_EFLAGS;
                 break;
             }
