@@ -166,16 +166,7 @@ after_gp2:
     ; Unreal mode (4 GB limits kept back in real mode) with segment bases
     ; off a page boundary: neither the limit nor the page ends a run where
     ; a 16-bit offset wraps; the run must stop there itself.
-    cli
-    lgdt [cs:gdt_ptr]
-    mov eax, cr0
-    or al, 1
-    mov cr0, eax
-    mov bx, 8
-    mov ds, bx
-    mov es, bx
-    and al, 0xFE
-    mov cr0, eax
+    SEG_VIA_PM 8, ds, es
     mov ax, SRC_SEG + 8
     mov ds, ax
     mov ax, DST_SEG + 8

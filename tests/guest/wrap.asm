@@ -111,15 +111,7 @@ main:
 
     ; Unreal mode: load DS with a 4 GB limit in protected mode and come
     ; back; DS = 0 keeps the limit, so [ebx] reaches 1 MB and beyond.
-    cli
-    lgdt [cs:gdt_ptr]
-    mov eax, cr0
-    or al, 1
-    mov cr0, eax
-    mov bx, 8
-    mov ds, bx
-    and al, 0xFE
-    mov cr0, eax
+    SEG_VIA_PM 8, ds
     xor bx, bx
     mov ds, bx
     mov ebx, 0x100000 + SCRATCH
@@ -137,13 +129,7 @@ main:
     movzx ax, byte [ebx]
     CHECK ax, 0x42, "unreal: [ebx] at 2 MB"
     ; Back to a 64 KB DS: the same offset faults again.
-    mov eax, cr0
-    or al, 1
-    mov cr0, eax
-    mov bx, 16
-    mov ds, bx
-    and al, 0xFE
-    mov cr0, eax
+    SEG_VIA_PM 16, ds
     xor bx, bx
     mov ds, bx
     mov ebx, 0x10000
