@@ -166,7 +166,7 @@ after_gp2:
     ; Unreal mode (4 GB limits kept back in real mode) with segment bases
     ; off a page boundary: neither the limit nor the page ends a run where
     ; a 16-bit offset wraps; the run must stop there itself.
-    SEG_VIA_PM 8, ds, es
+    SEG_VIA_PM LIB_SEL_FLAT, ds, es
     mov ax, SRC_SEG + 8
     mov ds, ax
     mov ax, DST_SEG + 8
@@ -199,16 +199,5 @@ after_gp2:
     mov ds, ax
     mov es, ax
     FINISH
-
-gdt:
-    dq 0
-    dw 0xFFFF, 0x0000               ; 8: data, 4 GB
-    db 0x00, 0x92, 0xCF, 0x00
-    dw 0xFFFF, 0x0000               ; 16: data, 64 KB
-    db 0x00, 0x92, 0x00, 0x00
-gdt_end:
-gdt_ptr:
-    dw gdt_end - gdt - 1
-    dd 0xF0000 + gdt
 
     ROM_END

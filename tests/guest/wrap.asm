@@ -111,7 +111,7 @@ main:
 
     ; Unreal mode: load DS with a 4 GB limit in protected mode and come
     ; back; DS = 0 keeps the limit, so [ebx] reaches 1 MB and beyond.
-    SEG_VIA_PM 8, ds
+    SEG_VIA_PM LIB_SEL_FLAT, ds
     xor bx, bx
     mov ds, bx
     mov ebx, 0x100000 + SCRATCH
@@ -129,7 +129,7 @@ main:
     movzx ax, byte [ebx]
     CHECK ax, 0x42, "unreal: [ebx] at 2 MB"
     ; Back to a 64 KB DS: the same offset faults again.
-    SEG_VIA_PM 16, ds
+    SEG_VIA_PM LIB_SEL_64K, ds
     xor bx, bx
     mov ds, bx
     mov ebx, 0x10000
@@ -137,18 +137,5 @@ main:
     xor ebx, ebx
 
     FINISH
-
-; Null, a flat 4 GB data segment (8) and a 64 KB one based at 0 (16).
-align 8
-gdt:
-    dq 0
-    dw 0xFFFF, 0x0000
-    db 0x00, 0x92, 0xCF, 0x00
-    dw 0xFFFF, 0x0000
-    db 0x00, 0x92, 0x00, 0x00
-gdt_end:
-gdt_ptr:
-    dw gdt_end - gdt - 1
-    dd 0xF0000 + gdt
 
     ROM_END
