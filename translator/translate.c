@@ -348,7 +348,7 @@ static enum plan plan_of(const struct insn *i, op_fn fn, uint32_t hf)
         if (inline_ops[k].fn != fn)
             continue;
         uint8_t need = inline_ops[k].need;
-        bool cs_ok = (hf & HF_CS_FLAT) || (small_cs_ok(i, fn, hf));
+        bool cs_ok = (hf & HF_CS_FLAT) || small_cs_ok(i, fn, hf);
         if (((need & NEED_RM) && !rm_ok) || ((need & NEED_STACK) && !stack_ok(i, fn, hf)) ||
             ((need & NEED_CS) && !cs_ok) || ((need & NEED_OS32) && !i->os32))
             return P_HELPER;
